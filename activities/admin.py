@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from activities.models import ActivityValue, AuditEvent, MonthlyReport
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Figures change only through the reporting workflow (versioned and audited), and the
+    audit trail never changes at all; the administration may only look."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ValueInline(admin.TabularInline):
+    model = ActivityValue
+    fields = ["indicator", "value", "numerator", "denominator", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(ReadOnlyAdmin):
+    list_display = ["sub_agreement", "month", "status", "version", "submitted_at", "is_sample"]
+    list_filter = ["status", "month", "is_sample"]
+    search_fields = ["sub_agreement__org_unit__name"]
+    inlines = [ValueInline]
+    list_select_related = ["sub_agreement"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_id", "report", "reason"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor__username", "reason", "object_id"]
+    list_select_related = ["actor", "report__sub_agreement"]

@@ -1,0 +1,174 @@
+"""Monthly reports, their values and the audit trail of every change to them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement, Indicator
+
+
+class MonthlyReport(models.Model):
+    """One district sub-agreement's figures for one month. ``month`` is the first day of it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved")
+
+    sub_agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("sub-agreement"),
+        on_delete=models.PROTECT,
+        related_name="monthly_reports",
+    )
+    month = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    # Incremented by every write; a form carries the version it was rendered from, and a
+    # write from an older version is refused instead of overwriting someone else's change.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    narrative = models.TextField(_("narrative"), blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-month", "sub_agreement__org_unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["sub_agreement", "month"], name="report_unique_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="report_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "returned", "approved"]),
+                name="report_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "month"], name="report_status_month")]
+
+    def __str__(self) -> str:
+        return f"{self.sub_agreement.org_unit} — {self.month:%m/%Y}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class ActivityValue(models.Model):
+    """A figure for one indicator in one report. Flow and stock indicators use ``value``;
+    ratio indicators use ``numerator`` and ``denominator``."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="values"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values"
+    )
+    value = models.PositiveBigIntegerField(_("value"), null=True, blank=True)
+    numerator = models.PositiveBigIntegerField(_("numerator"), null=True, blank=True)
+    denominator = models.PositiveBigIntegerField(_("denominator"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("activity value")
+        verbose_name_plural = _("activity values")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="value_unique"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0), name="value_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=(Q(numerator__isnull=True) | Q(numerator__gte=0))
+                & (Q(denominator__isnull=True) | Q(denominator__gte=0)),
+                name="value_ratio_parts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True)
+                | Q(denominator__isnull=True)
+                | Q(numerator__lte=F("denominator")),
+                name="value_numerator_le_denominator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.value}"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a change: who, when, what, before and after, why."""
+
+    class Action(models.TextChoices):
+        SAVE = "save", _("Saved")
+        SUBMIT = "submit", _("Submitted")
+        RETURN = "return", _("Returned")
+        APPROVE = "approve", _("Approved")
+        REOPEN = "reopen", _("Reopened")
+        IMPORT = "import", _("Imported")
+        ADMIN_CHANGE = "admin_change", _("Changed in administration")
+        ADMIN_ADD = "admin_add", _("Added in administration")
+        ADMIN_DELETE = "admin_delete", _("Deleted in administration")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    report = models.ForeignKey(
+        MonthlyReport,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    version = models.PositiveIntegerField(_("version after"), null=True, blank=True)
+    status_before = models.CharField(_("status before"), max_length=16, blank=True)
+    status_after = models.CharField(_("status after"), max_length=16, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}"

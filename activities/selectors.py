@@ -1,0 +1,194 @@
+"""Reads for monthly reporting. Each function answers one question with a fixed number of
+queries, whatever the number of districts, months or indicators."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from agreements.models import Agreement, Indicator, Task
+from agreements.selectors import UserScope, sub_agreement_list
+from cooperation.months import add_months, current_month, month_start, months_between
+
+Status = MonthlyReport.Status
+
+
+def sub_agreement_get(*, pk: int, scope: UserScope) -> Agreement:
+    """The sub-agreement, or 404 when it does not exist *or* the user may not see it: a 403
+    would tell an officer that another district's id exists."""
+    agreement = sub_agreement_list(scope=scope).filter(pk=pk).first()
+    if agreement is None:
+        raise Http404
+    return agreement
+
+
+def report_get(*, pk: int, scope: UserScope) -> MonthlyReport:
+    queryset = MonthlyReport.objects.select_related(
+        "sub_agreement__org_unit", "sub_agreement__parent", "submitted_by", "reviewed_by"
+    )
+    if not scope.sees_all:
+        queryset = queryset.filter(sub_agreement__org_unit_id__in=scope.district_unit_ids)
+    report = queryset.filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def reporting_months(agreement: Agreement, today_month: dt.date | None = None) -> list[dt.date]:
+    """Months this sub-agreement reports: from its start to its end, not past this month."""
+    last = min(month_start(agreement.end_date), today_month or current_month())
+    return months_between(agreement.start_date, last)
+
+
+def deadline(agreement: Agreement, month: dt.date) -> dt.date:
+    """The day by which a month's report is due (in the month after it)."""
+    following = add_months(month, 1)
+    plan = agreement.parent or agreement
+    return following.replace(day=plan.submission_deadline_day)
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    indicator: Indicator
+    value: ActivityValue | None
+    last_month: ActivityValue | None
+    year_to_date: int | None
+    year_to_date_ratio: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class EntryGroup:
+    task: Task
+    rows: list[EntryRow] = field(default_factory=list)
+
+
+def entry_rows(
+    *, report: MonthlyReport | None, sub_agreement: Agreement, month: dt.date
+) -> list[EntryGroup]:
+    """Indicators grouped by task, with this month's value, last month's and the year so far
+    (months of this year before this one). Four queries, whatever the number of indicators."""
+    indicators = list(
+        Indicator.objects.filter(plan_id=sub_agreement.parent_id)
+        .select_related("task")
+        .order_by("task__order", "order", "code")
+    )
+    current = {}
+    if report is not None:
+        current = {v.indicator_id: v for v in ActivityValue.objects.filter(report=report)}
+    previous = add_months(month, -1)
+    earlier = list(
+        ActivityValue.objects.filter(
+            report__sub_agreement=sub_agreement,
+            report__month__gte=dt.date(month.year, 1, 1),
+            report__month__lt=month,
+        )
+        .order_by("report__month")
+        .values("indicator_id", "report__month", "value", "numerator", "denominator")
+    )
+    last_month_values = {
+        v.indicator_id: v
+        for v in ActivityValue.objects.filter(
+            report__sub_agreement=sub_agreement, report__month=previous
+        )
+    }
+    totals: dict[int, int] = defaultdict(int)
+    latest: dict[int, int] = {}
+    ratio: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in earlier:
+        if row["value"] is not None:
+            totals[row["indicator_id"]] += row["value"]
+            latest[row["indicator_id"]] = row["value"]
+        if row["numerator"] is not None and row["denominator"] is not None:
+            ratio[row["indicator_id"]][0] += row["numerator"]
+            ratio[row["indicator_id"]][1] += row["denominator"]
+    groups: dict[int, EntryGroup] = {}
+    for indicator in indicators:
+        group = groups.setdefault(indicator.task_id, EntryGroup(task=indicator.task))
+        if indicator.aggregation == Indicator.Aggregation.RATIO:
+            ytd, ytd_ratio = None, tuple(ratio[indicator.pk]) if indicator.pk in ratio else None
+        elif indicator.aggregation == Indicator.Aggregation.LATEST:
+            ytd, ytd_ratio = latest.get(indicator.pk), None
+        else:
+            ytd, ytd_ratio = totals.get(indicator.pk), None
+        group.rows.append(
+            EntryRow(
+                indicator=indicator,
+                value=current.get(indicator.pk),
+                last_month=last_month_values.get(indicator.pk),
+                year_to_date=ytd,
+                year_to_date_ratio=ytd_ratio,
+            )
+        )
+    return list(groups.values())
+
+
+def report_history(*, report: MonthlyReport) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(report=report).select_related("actor").order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    month: dt.date
+    report: MonthlyReport | None
+    deadline: dt.date
+    is_late: bool
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report else "missing"
+
+
+def sub_agreement_months(*, sub_agreement: Agreement, today: dt.date) -> list[MonthStatus]:
+    """Every reportable month of one sub-agreement, newest first, with its report if any."""
+    reports = {r.month: r for r in MonthlyReport.objects.filter(sub_agreement=sub_agreement)}
+    result = []
+    for month in reversed(reporting_months(sub_agreement, month_start(today))):
+        report = reports.get(month)
+        due = deadline(sub_agreement, month)
+        submitted_on = report.submitted_at.date() if report and report.submitted_at else None
+        done = report is not None and report.status in (Status.SUBMITTED, Status.APPROVED)
+        late = (not done and today > due) or (submitted_on is not None and submitted_on > due)
+        result.append(MonthStatus(month=month, report=report, deadline=due, is_late=late))
+    return result
+
+
+def review_inbox(*, scope: UserScope) -> list[MonthlyReport]:
+    """Months waiting for review, oldest submission first."""
+    if not scope.can_review:
+        return []
+    return list(
+        MonthlyReport.objects.filter(status=Status.SUBMITTED)
+        .select_related("sub_agreement__org_unit", "submitted_by")
+        .order_by("submitted_at", "month")
+    )
+
+
+@dataclass(frozen=True)
+class LateUnit:
+    sub_agreement: Agreement
+    overdue_months: list[dt.date]
+
+
+def late_units(*, scope: UserScope, today: dt.date) -> list[LateUnit]:
+    """Districts with months past their deadline that are not submitted or approved.
+    Two queries for all districts."""
+    agreements = list(sub_agreement_list(scope=scope))
+    done = defaultdict(set)
+    for agreement_id, month in MonthlyReport.objects.filter(
+        sub_agreement__in=agreements, status__in=[Status.SUBMITTED, Status.APPROVED]
+    ).values_list("sub_agreement_id", "month"):
+        done[agreement_id].add(month)
+    result = []
+    for agreement in agreements:
+        overdue = [
+            month
+            for month in reporting_months(agreement, month_start(today))
+            if month not in done[agreement.pk] and today > deadline(agreement, month)
+        ]
+        if overdue:
+            result.append(LateUnit(sub_agreement=agreement, overdue_months=overdue))
+    result.sort(key=lambda unit: -len(unit.overdue_months))
+    return result

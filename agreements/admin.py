@@ -1,0 +1,122 @@
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import AuditEvent
+from activities.services import audit_record_change, model_snapshot
+from agreements.models import (
+    Agency,
+    Agreement,
+    AgreementParty,
+    Baseline,
+    Indicator,
+    Membership,
+    OrgUnit,
+    Target,
+    Task,
+)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every add, change and delete in the administration lands in the audit trail."""
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change and obj.pk:
+            before = model_snapshot(type(obj).objects.get(pk=obj.pk))
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record_change(
+                user=request.user,
+                obj=obj,
+                before=before,
+                action=AuditEvent.Action.ADMIN_CHANGE if change else AuditEvent.Action.ADMIN_ADD,
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record_change(
+                user=request.user,
+                obj=obj,
+                before=model_snapshot(obj),
+                action=AuditEvent.Action.ADMIN_DELETE,
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                audit_record_change(
+                    user=request.user,
+                    obj=obj,
+                    before=model_snapshot(obj),
+                    action=AuditEvent.Action.ADMIN_DELETE,
+                )
+            super().delete_queryset(request, queryset)
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(AuditedAdmin):
+    list_display = ["name", "code", "kind", "parent", "valid_from", "valid_to", "successor"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent", "successor"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "org_unit", "valid_to"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["org_unit"]
+
+
+class PartyInline(admin.TabularInline):
+    model = AgreementParty
+    extra = 0
+    autocomplete_fields = ["agency"]
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(AuditedAdmin):
+    list_display = ["title", "org_unit", "number", "signed_on", "start_date", "end_date", "status"]
+    list_filter = ["status", ("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "number", "org_unit__name"]
+    autocomplete_fields = ["org_unit", "parent"]
+    inlines = [PartyInline, TaskInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(AuditedAdmin):
+    list_display = ["code", "name", "unit", "aggregation", "task"]
+    list_filter = ["aggregation", "task"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Target)
+class TargetAdmin(AuditedAdmin):
+    list_display = ["agreement", "indicator", "year", "value"]
+    list_filter = ["year", "indicator"]
+    search_fields = ["agreement__title", "indicator__code"]
+    autocomplete_fields = ["agreement"]
+
+
+@admin.register(Baseline)
+class BaselineAdmin(AuditedAdmin):
+    list_display = ["agreement", "indicator", "value", "as_of"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ["user", "role", "org_unit"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__last_name", "org_unit__name"]
+    autocomplete_fields = ["org_unit"]
+
+
+admin.site.empty_value_display = _("(none)")

@@ -1,0 +1,174 @@
+"""Writes to the plan's structure."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from agreements import plan_data
+from agreements.models import (
+    Agency,
+    Agreement,
+    AgreementParty,
+    Baseline,
+    Indicator,
+    OrgUnit,
+    Task,
+)
+
+
+def _upsert(model, lookup: dict, values: dict):
+    """update_or_create that writes only when something differs, so reloading is a no-op."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()
+        return obj, True
+    changed = [field for field, value in values.items() if getattr(obj, field) != value]
+    if changed:
+        for field in changed:
+            setattr(obj, field, values[field])
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save(update_fields=changed)
+    return obj, bool(changed)
+
+
+@transaction.atomic
+def plan_load() -> dict[str, int]:
+    """Load (or bring up to date) the Nghệ An 2023–2025 plan. Idempotent: a second run
+    writes nothing. Returns the number of rows created or changed per model."""
+    counts: dict[str, int] = {}
+
+    def upsert(model, lookup, values):
+        obj, touched = _upsert(model, lookup, values)
+        counts[model.__name__] = counts.get(model.__name__, 0) + int(touched)
+        return obj
+
+    province = upsert(
+        OrgUnit,
+        {"code": plan_data.PROVINCE["code"]},
+        {"name": plan_data.PROVINCE["name"], "kind": plan_data.PROVINCE["kind"]},
+    )
+    plan = upsert(
+        Agreement,
+        {"code": plan_data.PLAN["code"]},
+        {
+            **{k: v for k, v in plan_data.PLAN.items() if k != "code"},
+            "org_unit": province,
+            "parent": None,
+        },
+    )
+    for order, agency_data in enumerate(plan_data.PROVINCIAL_AGENCIES, start=1):
+        agency = upsert(
+            Agency,
+            {"code": agency_data["code"]},
+            {
+                "name": agency_data["name"],
+                "kind": agency_data["kind"],
+                "org_unit": province,
+                "parent_body": agency_data["parent_body"],
+                "abbreviation": agency_data["abbreviation"],
+            },
+        )
+        upsert(
+            AgreementParty,
+            {"agreement": plan, "agency": agency},
+            {
+                "signatory_name": agency_data["signatory_name"],
+                "signatory_title": agency_data["signatory_title"],
+                "order": order,
+            },
+        )
+    tasks = {
+        number: upsert(Task, {"agreement": plan, "order": number}, {"name": name})
+        for number, name in enumerate(plan_data.TASKS, start=1)
+    }
+    for order, row in enumerate(plan_data.INDICATORS, start=1):
+        code, task_number, name, name_en, unit, aggregation, baseline, note = row
+        numerator_label, denominator_label = plan_data.RATIO_LABELS.get(code, ("", ""))
+        indicator = upsert(
+            Indicator,
+            {"plan": plan, "code": code},
+            {
+                "task": tasks[task_number],
+                "name": name,
+                "name_en": name_en,
+                "unit": unit,
+                "aggregation": aggregation,
+                "order": order,
+                "numerator_label": numerator_label,
+                "denominator_label": denominator_label,
+            },
+        )
+        if baseline is not None:
+            upsert(
+                Baseline,
+                {"agreement": plan, "indicator": indicator},
+                {
+                    "value": Decimal(baseline),
+                    "as_of": plan_data.PLAN["signed_on"],
+                    "note": f"Bài báo 23/05/2023: {note}",
+                },
+            )
+    units = {}
+    for code, name, kind, _union, _police in plan_data.DISTRICTS:
+        valid_to = plan_data.CUA_LO_END if code == "CUA_LO" else plan_data.DISTRICT_LEVEL_END
+        units[code] = upsert(
+            OrgUnit,
+            {"code": code},
+            {
+                "name": name,
+                "kind": kind,
+                "parent": province,
+                "valid_from": None,
+                "valid_to": valid_to,
+            },
+        )
+    upsert(OrgUnit, {"code": "CUA_LO"}, {"successor": units["VINH"]})
+    for code, name, _kind, union_name, police_name in plan_data.DISTRICTS:
+        unit = units[code]
+        union = upsert(
+            Agency,
+            {"code": f"DOAN_{code}"},
+            {
+                "name": union_name,
+                "kind": Agency.Kind.YOUTH_UNION,
+                "org_unit": unit,
+                "parent_body": "BCH TỈNH ĐOÀN NGHỆ AN",
+                "abbreviation": "ĐTN",
+                "valid_to": unit.valid_to,
+            },
+        )
+        police = upsert(
+            Agency,
+            {"code": f"CA_{code}"},
+            {
+                "name": police_name,
+                "kind": Agency.Kind.POLICE,
+                "org_unit": unit,
+                "parent_body": "CÔNG AN TỈNH NGHỆ AN",
+                "abbreviation": "CA",
+                "valid_to": min(unit.valid_to, plan_data.DISTRICT_POLICE_END),
+            },
+        )
+        # Sub-agreements were signed after the provincial plan; reporting starts in June
+        # 2023 and ends when the district Youth Union was wound up (its reporting party).
+        sub_agreement = upsert(
+            Agreement,
+            {"code": f"QC-{code}"},
+            {
+                "title": f"Quy chế phối hợp giữa {union_name} và {police_name} "
+                "giai đoạn 2023 – 2025",
+                "parent": plan,
+                "org_unit": unit,
+                "place": name.split(" ", 1)[-1],
+                "start_date": dt.date(2023, 6, 1),
+                "end_date": unit.valid_to,
+                "status": Agreement.Status.ACTIVE,
+                "number": "",
+            },
+        )
+        for order, agency in enumerate((union, police), start=1):
+            upsert(AgreementParty, {"agreement": sub_agreement, "agency": agency}, {"order": order})
+    return counts

@@ -1,0 +1,33 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from activities import selectors as activity_selectors
+from agreements.selectors import current_plan, sub_agreement_list
+from cooperation.context_processors import request_scope
+from reports.selectors import plan_achievement
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """One page per role: districts see their months, staff their inbox, leadership progress."""
+    scope = request_scope(request)
+    today = timezone.localdate()
+    context: dict = {"plan": current_plan()}
+    if scope.sees_all:
+        context["inbox"] = activity_selectors.review_inbox(scope=scope)
+        context["late"] = activity_selectors.late_units(scope=scope, today=today)
+        if context["plan"]:
+            context["progress"] = plan_achievement(plan=context["plan"], scope=scope)
+    else:
+        context["units"] = [
+            {
+                "sub_agreement": agreement,
+                "months": activity_selectors.sub_agreement_months(
+                    sub_agreement=agreement, today=today
+                )[:6],
+            }
+            for agreement in sub_agreement_list(scope=scope)
+        ]
+    return render(request, "home.html", context)
