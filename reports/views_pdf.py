@@ -42,8 +42,9 @@ class DocumentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14}),
         max_length=20000,
         required=False,
-        help_text=gettext_lazy("Written from the figures; edit it freely. Blank lines "
-                               "separate paragraphs."),
+        help_text=gettext_lazy(
+            "Written from the figures; edit it freely. Blank lines separate paragraphs."
+        ),
     )
     signatory_title = forms.CharField(
         label=gettext_lazy("Signatory's position"),
@@ -51,8 +52,9 @@ class DocumentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    signatory_name = forms.CharField(label=gettext_lazy("Signatory"), max_length=200,
-                                     required=False)
+    signatory_name = forms.CharField(
+        label=gettext_lazy("Signatory"), max_length=200, required=False
+    )
     co_signatory_title = forms.CharField(
         label=gettext_lazy("Second signatory's position (joint report)"),
         max_length=200,
@@ -213,8 +215,9 @@ def _pdf_response(file, filename: str) -> FileResponse:
         handle = file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=filename,
-                            content_type="application/pdf")
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
