@@ -186,7 +186,7 @@ def html_to_pdf(
     fetcher: StaticOnlyURLFetcher | None = None,
     timings: RenderTimings | None = None,
 ) -> bytes:
-    from weasyprint import HTML  # costs ~0.5 s to import: only when a document is rendered
+    from weasyprint import HTML
 
     fetcher = fetcher or StaticOnlyURLFetcher()
     started = time.perf_counter()

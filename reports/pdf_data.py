@@ -289,7 +289,11 @@ class DocumentFigures:
         return [
             percent_bars_svg(
                 title=f"Tỷ lệ thực hiện chỉ tiêu {self.period_label} (%)",
-                items=[(f"{f.task_order}. {f.name}", f.percent) for f in self.indicators],
+                items=[
+                    (f"{task.order}.{n} {f.name}", f.percent)
+                    for task in self.tasks
+                    for n, f in enumerate(task.indicators, start=1)
+                ],
             ),
             *(
                 [
@@ -611,12 +615,12 @@ def figures_changes(*, previous: dict, current: dict) -> list[tuple[str, str, st
 # label is escaped, so a unit or indicator name cannot inject markup into the SVG.
 
 
-def _short(text: str, length: int = 52) -> str:
+def _short(text: str, length: int = 48) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def percent_bars_svg(*, title: str, items: list[tuple[str, Decimal | None]]) -> SafeString:
-    row, label_width, bar_width, cap = 16, 300, 300, 150
+    row, label_width, bar_width, cap = 19, 330, 270, 150
     height = 34 + row * len(items) + 18
     width = label_width + bar_width + 60
     scale = bar_width / cap
@@ -626,16 +630,16 @@ def percent_bars_svg(*, title: str, items: list[tuple[str, Decimal | None]]) -> 
         f'width="605" height="{605 * height / width:.0f}" role="img" '
         f'aria-label="{escape(title)}" '
         'class="chart" font-family="DocSerif, serif" font-size="10">',
-        f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
+        f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>',
     ]
     for index, (label, percent) in enumerate(items):
         y = 26 + index * row
         parts.append(
-            f'<text x="{label_width - 6}" y="{y + 11}" text-anchor="end" font-size="9.5">'
+            f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end" font-size="11">'
             f"{escape(_short(label))}</text>"
         )
         if percent is None:
-            parts.append(f'<text x="{label_width + 4}" y="{y + 11}" font-size="9.5">—</text>')
+            parts.append(f'<text x="{label_width + 4}" y="{y + 13}" font-size="11">—</text>')
             continue
         shown = min(float(percent), cap)
         colour = "#2f6b3a" if percent >= 100 else "#b7791f" if percent >= 80 else "#a23b2a"
@@ -644,7 +648,7 @@ def percent_bars_svg(*, title: str, items: list[tuple[str, Decimal | None]]) -> 
             f'fill="{colour}"/>'
         )
         parts.append(
-            f'<text x="{label_width + shown * scale + 4:.1f}" y="{y + 11}" font-size="9.5">'
+            f'<text x="{label_width + shown * scale + 4:.1f}" y="{y + 13}" font-size="11">'
             f"{escape(format_number(percent, 1))}</text>"
         )
     line_x = label_width + 100 * scale
@@ -654,7 +658,7 @@ def percent_bars_svg(*, title: str, items: list[tuple[str, Decimal | None]]) -> 
         'stroke-dasharray="3 2" stroke-width="0.8"/>'
     )
     parts.append(
-        f'<text x="{line_x}" y="{bottom + 14}" text-anchor="middle" font-size="9.5">100 %</text>'
+        f'<text x="{line_x}" y="{bottom + 14}" text-anchor="middle" font-size="11">100 %</text>'
     )
     parts.append("</svg>")
     # Every interpolated text above is escaped.
