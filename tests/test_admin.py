@@ -61,3 +61,10 @@ def _request(user):
     request = RequestFactory().get("/")
     request.user = user
     return request
+
+
+def test_user_page_shows_roles_inline(client, world, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:auth_user_change", args=[world.officer_a.pk]))
+    assert page.status_code == 200
+    assert "Cán bộ Đoàn cấp huyện" in page.content.decode()

@@ -247,3 +247,47 @@ def test_a_failed_submit_from_the_form_keeps_nothing(world):
         )
     assert not ActivityValue.objects.exists()
     assert MonthlyReport.objects.get(pk=report.pk).version == 1
+
+
+def test_an_unusual_spike_needs_a_comment_before_submitting(world):
+    for month in (1, 2):
+        earlier = services.report_get_or_create(
+            sub_agreement=world.sub_a,
+            month=dt.date(2024, month, 1),
+            scope=user_scope(world.officer_a),
+        )
+        save(world, earlier)  # patrol 10 each month
+    report = new_report(world)
+    values = full_values(world)
+    values[world.patrol.pk] = services.ValueInput(value=95)
+    report = save(world, report, values=values)
+    scope = user_scope(world.officer_a)
+    with pytest.raises(ValidationError) as error:
+        services.report_submit(
+            report=report, user=world.officer_a, scope=scope, version=report.version
+        )
+    assert "TUAN_TRA" in str(error.value) and "trung vị" in str(error.value)
+    values[world.patrol.pk] = services.ValueInput(value=95, comment="Cao điểm Tết, tăng ca.")
+    report = save(world, report, values=values)
+    submitted_report = services.report_submit(
+        report=report, user=world.officer_a, scope=scope, version=report.version
+    )
+    assert submitted_report.status == Status.SUBMITTED
+
+
+def test_a_stock_that_goes_down_needs_a_comment(world):
+    february = services.report_get_or_create(
+        sub_agreement=world.sub_a, month=dt.date(2024, 2, 1), scope=user_scope(world.officer_a)
+    )
+    save(world, february)  # VNeID 1000
+    values = full_values(world)
+    values[world.vneid.pk] = services.ValueInput(value=900)
+    report = save(world, new_report(world), values=values)
+    with pytest.raises(ValidationError) as error:
+        services.report_submit(
+            report=report,
+            user=world.officer_a,
+            scope=user_scope(world.officer_a),
+            version=report.version,
+        )
+    assert "VNEID" in str(error.value)
