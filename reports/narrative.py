@@ -85,6 +85,8 @@ def narrative_build(figures: DocumentFigures) -> str:
         elif missing:
             names = "; ".join(f"{d.name} (thiếu {len(d.missing_months)} tháng)" for d in missing)
             text += f" Đơn vị chưa báo cáo đầy đủ: {names}."
+        elif figures.kind == Kind.DISTRICT:
+            text += " Đã nộp đủ báo cáo các tháng trong kỳ."
         else:
             text += " Tất cả các đơn vị đã báo cáo đầy đủ."
         paragraphs.append(text)

@@ -74,7 +74,7 @@ def period_choices(*, plan: Agreement, subs: list[Agreement]) -> list[tuple[str,
     """Every period a document can cover, newest first within each kind."""
     months = plan_months(plan, subs)
     years = sorted({m.year for m in months}, reverse=True)
-    choices = [("plan", Period("plan").label(plan))]
+    choices = [("plan", f"Cả {Period('plan').label(plan)}")]
     for year in years:
         choices.append((str(year), f"Năm {year}"))
         for half in (2, 1):

@@ -365,6 +365,7 @@ def test_district_report_for_own_district(docs, client, django_capture_on_commit
     text = pdf_text(data)
     assert "BCH TỈNH ĐOÀN NGHỆ AN HUYỆN ĐOÀN ANH SƠN" in text
     assert "Số: 12-BC/ĐTN" in text
+    assert "Thực hiện Quy chế phối hợp Huyện Anh Sơn" in text
     assert "123 ca" not in text  # district B's figures are not in A's report
     assert format_number(Decimal(40 + 41 + 42)) in text
     assert report.sub_agreement == docs.sub_a
