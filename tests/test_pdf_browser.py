@@ -2,6 +2,7 @@
 the background while the status page refreshes itself."""
 
 import pytest
+from django.urls import reverse
 
 from agreements.selectors import user_scope
 from reports import services_pdf
@@ -66,3 +67,28 @@ def test_leadership_downloads_the_quarterly_report(
     text = pdf_text(open(draft.value.path(), "rb").read())
     assert "DỰ THẢO" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Trong quý III/2024, toàn tỉnh đã thực hiện: 153 ca tuần tra ban đêm" in text
+
+
+@pytest.mark.browser
+def test_documents_pages_are_accessible(docs, live_server, page, settings, tmp_path):  # noqa: F811
+    from tests.test_accessibility import assert_accessible
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PDF_RENDER_IN_BACKGROUND = False
+    job = services_pdf.render_job_create(
+        user=docs.staff,
+        scope=user_scope(docs.staff),
+        plan=docs.plan,
+        kind=Kind.PROVINCIAL,
+        period=QUARTER,
+        sub_agreement_id=None,
+        options={"issuer": str(docs.police.pk), "narrative": "Nội dung."},
+        issue=True,
+    )
+    login(page, live_server, docs.staff.username)
+    for url in (
+        reverse("pdf:index"),
+        reverse("pdf:draft") + f"?kind=provincial&period={QUARTER}",
+        reverse("pdf:job", args=[job.pk]),
+    ):
+        assert_accessible(page, live_server.url + url)
