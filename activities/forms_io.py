@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from activities.exports import MAX_MONTHS
+from activities.imports import size_text
 from cooperation.months import months_between, parse_month
 
 
@@ -57,6 +58,8 @@ class PeriodForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File of figures (.xlsx or .csv)"),
+        # An empty file gets the import's own message, like every other unreadable file.
+        allow_empty_file=True,
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
@@ -64,7 +67,7 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > settings.MAX_UPLOAD_BYTES:
             raise ValidationError(
-                _("The file is larger than %(limit)s MB. Split it into smaller files.")
-                % {"limit": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
+                _("The file is larger than %(limit)s. Split it into smaller files.")
+                % {"limit": size_text(settings.MAX_UPLOAD_BYTES)}
             )
         return upload

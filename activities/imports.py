@@ -48,6 +48,13 @@ def max_bytes() -> int:
     return settings.MAX_UPLOAD_BYTES
 
 
+def size_text(size: int) -> str:
+    """5242880 → "5 MB", 4096 → "4 KB" (Vietnamese decimal comma)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",") + " MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
 class ImportFileError(ValidationError):
     """The file as a whole cannot be imported (format, size, sheet, columns, scope)."""
 
@@ -270,8 +277,8 @@ def read_upload(*, content: bytes) -> list[RawRow]:
     """Parse an uploaded file into raw rows, or raise ImportFileError with the reason."""
     if len(content) > max_bytes():
         raise ImportFileError(
-            _("The file is larger than %(limit)s MB. Split it into smaller files.")
-            % {"limit": max_bytes() // (1024 * 1024)}
+            _("The file is larger than %(limit)s. Split it into smaller files.")
+            % {"limit": size_text(max_bytes())}
         )
     kind = _sniff(content)
     return _read_xlsx(content) if kind == "xlsx" else _read_csv(content)
@@ -282,6 +289,7 @@ def read_upload(*, content: bytes) -> list[RawRow]:
 _DIGITS = re.compile(r"\d+")
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*")
 _DECIMAL = re.compile(r"\d+(?:[.,]\d+)?")
+_LEADING_ZERO_GROUP = re.compile(r"0+[.,]\d{3}")
 
 
 class _CellError(Exception):
@@ -316,6 +324,12 @@ def parse_count(value) -> int | None:
         raise _CellError(_("Figures cannot be negative."))
     if _DIGITS.fullmatch(text):
         return int(text)
+    if _LEADING_ZERO_GROUP.fullmatch(text):
+        # "0.500" is half in one convention and five hundred in the other.
+        raise _CellError(
+            _("“%(text)s” is ambiguous: write the number without separators, e.g. 1800.")
+            % {"text": text}
+        )
     if _GROUPED.fullmatch(text):
         return int(text.replace(".", "").replace(",", ""))
     if _DECIMAL.fullmatch(text):
@@ -451,6 +465,7 @@ def import_plan_build(
         a.org_unit.code.upper(): a
         for a in Agreement.objects.filter(parent=plan).select_related("org_unit")
     }
+    sub_agreements_by_name = {nfc(a.org_unit.name).casefold(): a for a in sub_agreements.values()}
     header = HEADER
     result: list[PreviewRow] = []
     seen: dict[tuple[int, int, dt.date], int] = {}
@@ -470,6 +485,11 @@ def import_plan_build(
             )
 
         unit_code = nfc(str(cells.get("unit_code") or "")).upper()
+        unit_name = nfc(str(cells.get("unit_name") or "")).casefold()
+        if not unit_code and unit_name in sub_agreements_by_name:
+            # A hand-made file may name the district instead of giving its code; names are
+            # compared in NFC, so text typed in decomposed Vietnamese (NFD) still matches.
+            unit_code = sub_agreements_by_name[unit_name].org_unit.code.upper()
         indicator_code = nfc(str(cells.get("indicator_code") or "")).upper()
         sub_agreement = sub_agreements.get(unit_code)
         indicator = indicators.get(indicator_code)
