@@ -12,8 +12,16 @@ HEADERS = [header for _key, header in COLUMNS]
 KEYS = [key for key, _header in COLUMNS]
 
 
-def row(unit="A", indicator="TUAN_TRA", month="03/2024", value=None, numerator=None,
-        denominator=None, comment="", key=None):
+def row(
+    unit="A",
+    indicator="TUAN_TRA",
+    month="03/2024",
+    value=None,
+    numerator=None,
+    denominator=None,
+    comment="",
+    key=None,
+):
     """One data row as a list in column order. The key is left empty unless given."""
     cells = {
         "key": key or "",
@@ -63,9 +71,15 @@ def read_xlsx(content: bytes, sheet=SHEET_NAME) -> list[dict]:
 def snapshot() -> tuple:
     """Everything an import may touch, to prove a refused file changed nothing."""
     return (
-        sorted(ActivityValue.objects.values_list(
-            "pk", "report_id", "indicator_id", "value", "numerator", "denominator", "comment")),
-        sorted(MonthlyReport.objects.values_list(
-            "pk", "sub_agreement_id", "month", "status", "version", "updated_at")),
+        sorted(
+            ActivityValue.objects.values_list(
+                "pk", "report_id", "indicator_id", "value", "numerator", "denominator", "comment"
+            )
+        ),
+        sorted(
+            MonthlyReport.objects.values_list(
+                "pk", "sub_agreement_id", "month", "status", "version", "updated_at"
+            )
+        ),
         AuditEvent.objects.count(),
     )

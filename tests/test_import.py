@@ -26,9 +26,7 @@ def data(world):
         sub_agreement=world.sub_a, month=dt.date(2024, 2, 1), status="approved"
     )
     f.ActivityValueFactory(report=approved, indicator=world.patrol, value=7)
-    f.MonthlyReportFactory(
-        sub_agreement=world.sub_a, month=dt.date(2024, 1, 1), status="submitted"
-    )
+    f.MonthlyReportFactory(sub_agreement=world.sub_a, month=dt.date(2024, 1, 1), status="submitted")
     other = f.MonthlyReportFactory(
         sub_agreement=world.sub_b, month=dt.date(2024, 3, 1), status="draft"
     )
@@ -125,8 +123,9 @@ def test_import_creates_missing_months_and_records_audit_events(officer, data):
         assert "thang-4-5.xlsx" in event.reason and batch.sha256 in event.reason
         assert "cả tệp 2 mới, 1 thay đổi, 0 không đổi" in event.reason
     march = events[0]
-    assert march.before == {"TUAN_TRA": {"value": 10, "numerator": None, "denominator": None,
-                                         "comment": ""}}
+    assert march.before == {
+        "TUAN_TRA": {"value": 10, "numerator": None, "denominator": None, "comment": ""}
+    }
     assert march.after["TUAN_TRA"]["value"] == 11
     assert march.status_before == "draft" and march.version == 2
 
@@ -211,9 +210,7 @@ def test_returned_month_is_written_and_goes_back_to_draft(officer, data):
 # --- Workflow and scope --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("month", "status"), [("02/2024", "đã duyệt"), ("01/2024", "đã gửi")]
-)
+@pytest.mark.parametrize(("month", "status"), [("02/2024", "đã duyệt"), ("01/2024", "đã gửi")])
 def test_submitted_or_approved_months_are_not_changed(officer, data, month, status):
     text = _refused(officer, data.officer_a, xlsx([row(month=month, value=55)]))
     assert (
@@ -285,47 +282,86 @@ def test_confirm_is_refused_when_figures_changed_since_the_preview(officer, data
 @pytest.mark.parametrize(
     ("cells", "message"),
     [
-        (row(indicator="KHONG_CO", value=1),
-         "Dòng 2, cột “Mã chỉ tiêu”: “KHONG_CO” không phải là chỉ tiêu của kế hoạch này."),
-        (row(unit="ZZ", value=1),
-         "Dòng 2, cột “Mã đơn vị”: “ZZ” không phải là đơn vị thuộc kế hoạch này."),
+        (
+            row(indicator="KHONG_CO", value=1),
+            "Dòng 2, cột “Mã chỉ tiêu”: “KHONG_CO” không phải là chỉ tiêu của kế hoạch này.",
+        ),
+        (
+            row(unit="ZZ", value=1),
+            "Dòng 2, cột “Mã đơn vị”: “ZZ” không phải là đơn vị thuộc kế hoạch này.",
+        ),
         (row(value=-5), "Dòng 2, cột “Giá trị”: Số liệu không được âm."),
         (row(value="-5"), "Dòng 2, cột “Giá trị”: Số liệu không được âm."),
-        (row(value=2.5),
-         "Dòng 2, cột “Giá trị”: 2,5 không phải số nguyên; chỉ tiêu này chỉ nhận số nguyên."),
-        (row(value="2,5"),
-         "Dòng 2, cột “Giá trị”: 2,5 không phải số nguyên; chỉ tiêu này chỉ nhận số nguyên."),
+        (
+            row(value=2.5),
+            "Dòng 2, cột “Giá trị”: 2,5 không phải số nguyên; chỉ tiêu này chỉ nhận số nguyên.",
+        ),
+        (
+            row(value="2,5"),
+            "Dòng 2, cột “Giá trị”: 2,5 không phải số nguyên; chỉ tiêu này chỉ nhận số nguyên.",
+        ),
         (row(value="mười hai"), "Dòng 2, cột “Giá trị”: “mười hai” không phải là số."),
-        (row(value="1.800,5"),
-         "Dòng 2, cột “Giá trị”: “1.800,5” không rõ nghĩa: hãy viết số không có dấu phân cách"),
-        (row(value="0.500"),
-         "Dòng 2, cột “Giá trị”: “0.500” không rõ nghĩa"),
+        (
+            row(value="1.800,5"),
+            "Dòng 2, cột “Giá trị”: “1.800,5” không rõ nghĩa: hãy viết số không có dấu phân cách",
+        ),
+        (row(value="0.500"), "Dòng 2, cột “Giá trị”: “0.500” không rõ nghĩa"),
         (row(value="1.80.0"), "Dòng 2, cột “Giá trị”: “1.80.0” không rõ nghĩa"),
-        (row(indicator="DVC_TT", numerator=5, denominator=4),
-         "Dòng 2, cột “Tử số”: tử số (5) không được lớn hơn mẫu số (4)."),
-        (row(indicator="DVC_TT", numerator=5),
-         "Dòng 2, cột “Mẫu số”: hãy nhập cả tử số và mẫu số."),
-        (row(indicator="DVC_TT", value=5),
-         "Dòng 2, cột “Giá trị”: đây là chỉ tiêu tỷ lệ: hãy nhập tử số và mẫu số"),
-        (row(numerator=1, denominator=2),
-         "Dòng 2, cột “Tử số”: chỉ tiêu này chỉ nhận một giá trị: hãy dùng cột “Giá trị”."),
-        (row(month="05/2023", value=1),
-         "Dòng 2, cột “Tháng”: tháng 05/2023 nằm ngoài thời gian kế hoạch của Huyện Anh Sơn "
-         "(01/06/2023 – 30/06/2025)."),
-        (row(month="12/2026", value=1),
-         "Dòng 2, cột “Tháng”: tháng 12/2026 chưa đến; chưa thể nhập số liệu cho tháng này."),
-        (row(month="tháng ba", value=1),
-         "Dòng 2, cột “Tháng”: “tháng ba” không phải là tháng; hãy viết theo dạng MM/YYYY"),
-        (row(value=1, key="A|HOA_GIAI|2024-03"),
-         "Dòng 2, cột “Khóa”: khóa ẩn (A|HOA_GIAI|2024-03) không khớp với đơn vị, chỉ tiêu"),
+        (
+            row(indicator="DVC_TT", numerator=5, denominator=4),
+            "Dòng 2, cột “Tử số”: tử số (5) không được lớn hơn mẫu số (4).",
+        ),
+        (
+            row(indicator="DVC_TT", numerator=5),
+            "Dòng 2, cột “Mẫu số”: hãy nhập cả tử số và mẫu số.",
+        ),
+        (
+            row(indicator="DVC_TT", value=5),
+            "Dòng 2, cột “Giá trị”: đây là chỉ tiêu tỷ lệ: hãy nhập tử số và mẫu số",
+        ),
+        (
+            row(numerator=1, denominator=2),
+            "Dòng 2, cột “Tử số”: chỉ tiêu này chỉ nhận một giá trị: hãy dùng cột “Giá trị”.",
+        ),
+        (
+            row(month="05/2023", value=1),
+            "Dòng 2, cột “Tháng”: tháng 05/2023 nằm ngoài thời gian kế hoạch của Huyện Anh Sơn "
+            "(01/06/2023 – 30/06/2025).",
+        ),
+        (
+            row(month="12/2026", value=1),
+            "Dòng 2, cột “Tháng”: tháng 12/2026 chưa đến; chưa thể nhập số liệu cho tháng này.",
+        ),
+        (
+            row(month="tháng ba", value=1),
+            "Dòng 2, cột “Tháng”: “tháng ba” không phải là tháng; hãy viết theo dạng MM/YYYY",
+        ),
+        (
+            row(value=1, key="A|HOA_GIAI|2024-03"),
+            "Dòng 2, cột “Khóa”: khóa ẩn (A|HOA_GIAI|2024-03) không khớp với đơn vị, chỉ tiêu",
+        ),
         (row(value=1, comment="x" * 501), "Dòng 2, cột “Ghi chú”: ghi chú dài quá 500 ký tự."),
     ],
     ids=[
-        "unknown-indicator", "unknown-district", "negative", "negative-text", "decimal",
-        "decimal-comma", "text", "ambiguous-mixed", "ambiguous-leading-zero",
-        "ambiguous-groups", "numerator-above-denominator", "half-a-ratio",
-        "value-for-a-ratio", "ratio-parts-for-a-count", "month-outside-plan", "future-month",
-        "not-a-month", "key-mismatch", "long-comment",
+        "unknown-indicator",
+        "unknown-district",
+        "negative",
+        "negative-text",
+        "decimal",
+        "decimal-comma",
+        "text",
+        "ambiguous-mixed",
+        "ambiguous-leading-zero",
+        "ambiguous-groups",
+        "numerator-above-denominator",
+        "half-a-ratio",
+        "value-for-a-ratio",
+        "ratio-parts-for-a-count",
+        "month-outside-plan",
+        "future-month",
+        "not-a-month",
+        "key-mismatch",
+        "long-comment",
     ],
 )
 def test_row_rule_refuses_the_file_with_a_message(officer, data, cells, message):
@@ -367,28 +403,55 @@ def _merged() -> bytes:
         (b"", "trong.xlsx", "Tệp trống."),
         (xlsx([]), "chi-tieu-de.xlsx", "Tệp không có dòng số liệu nào dưới dòng tiêu đề."),
         (csv_file([]), "chi-tieu-de.csv", "Tệp không có dòng số liệu nào dưới dòng tiêu đề."),
-        (xlsx([row(value=1)], sheet="Sheet1"), "sai-trang.xlsx",
-         "Tệp không có trang tính tên “Số liệu” (chỉ có: “Sheet1”)."),
-        (xlsx([[*row(value=1), "thêm"]], headers=[*HEADERS, "Cột thêm"]), "them-cot.xlsx",
-         "Cột L (“Cột thêm”) không có trong tệp mẫu; hãy xóa cột này."),
-        (xlsx([[*row(value=1), "lạc"]]), "du-lieu-lac.xlsx",
-         "Dòng 2 có dữ liệu ở cột L, cột này không có trong tệp mẫu."),
-        (xlsx([row(value=1)], headers=HEADERS[:7]), "thieu-cot.xlsx",
-         "Dòng đầu tiên phải là tiêu đề cột của tệp mẫu; còn thiếu: “Giá trị”, “Tử số”"),
+        (
+            xlsx([row(value=1)], sheet="Sheet1"),
+            "sai-trang.xlsx",
+            "Tệp không có trang tính tên “Số liệu” (chỉ có: “Sheet1”).",
+        ),
+        (
+            xlsx([[*row(value=1), "thêm"]], headers=[*HEADERS, "Cột thêm"]),
+            "them-cot.xlsx",
+            "Cột L (“Cột thêm”) không có trong tệp mẫu; hãy xóa cột này.",
+        ),
+        (
+            xlsx([[*row(value=1), "lạc"]]),
+            "du-lieu-lac.xlsx",
+            "Dòng 2 có dữ liệu ở cột L, cột này không có trong tệp mẫu.",
+        ),
+        (
+            xlsx([row(value=1)], headers=HEADERS[:7]),
+            "thieu-cot.xlsx",
+            "Dòng đầu tiên phải là tiêu đề cột của tệp mẫu; còn thiếu: “Giá trị”, “Tử số”",
+        ),
         (_merged(), "o-gop.xlsx", "Trang tính có ô gộp (B2:B3)."),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "cu.xls",
-         "Đây là tệp Excel 97–2003 (.xls) cũ."),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+            "cu.xls",
+            "Đây là tệp Excel 97–2003 (.xls) cũ.",
+        ),
         (_ods(), "bang-tinh.ods", "Đây là tệp OpenDocument (.ods)."),
-        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00", "doi-ten.xlsx",
-         "Tệp này không phải bảng tính."),
-        ("Khóa,Tháng\n".encode("latin-1"), "ansi.csv",
-         "Tệp không phải bảng tính mã hóa UTF-8."),
+        (
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00",
+            "doi-ten.xlsx",
+            "Tệp này không phải bảng tính.",
+        ),
+        ("Khóa,Tháng\n".encode("latin-1"), "ansi.csv", "Tệp không phải bảng tính mã hóa UTF-8."),
         ("Khóa\n".encode("utf-16"), "utf16.csv", "Tệp văn bản này mã hóa UTF-16."),
     ],
     ids=[
-        "empty", "header-only-xlsx", "header-only-csv", "wrong-sheet", "extra-column",
-        "stray-data", "missing-columns", "merged-cells", "xls", "ods", "renamed-pdf",
-        "not-utf8", "utf16",
+        "empty",
+        "header-only-xlsx",
+        "header-only-csv",
+        "wrong-sheet",
+        "extra-column",
+        "stray-data",
+        "missing-columns",
+        "merged-cells",
+        "xls",
+        "ods",
+        "renamed-pdf",
+        "not-utf8",
+        "utf16",
     ],
 )
 def test_file_rule_refuses_the_file_with_a_message(officer, data, content, name, message):
