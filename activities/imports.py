@@ -221,7 +221,8 @@ def _read_xlsx(content: bytes) -> list[RawRow]:
         raise ImportFileError(
             _("The file is damaged and cannot be read. Save it again as .xlsx.")
         ) from error
-    if SHEET_NAME not in workbook.sheetnames:
+    names = {nfc(name): name for name in workbook.sheetnames}
+    if SHEET_NAME not in names:
         raise ImportFileError(
             _(
                 "The workbook has no sheet named “%(sheet)s” (it has: %(sheets)s). Use the "
@@ -229,7 +230,7 @@ def _read_xlsx(content: bytes) -> list[RawRow]:
             )
             % {"sheet": SHEET_NAME, "sheets": ", ".join(f"“{s}”" for s in workbook.sheetnames)}
         )
-    sheet = workbook[SHEET_NAME]
+    sheet = workbook[names[SHEET_NAME]]
     merged = sorted(str(r) for r in sheet.merged_cells.ranges)
     if merged:
         raise ImportFileError(

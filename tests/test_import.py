@@ -168,7 +168,7 @@ def test_decomposed_vietnamese_headers_names_and_comments_are_normalised(officer
     nfd = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
     cells = row(unit="", value=13, comment=nfd("Tuần tra đêm"))
     cells[2] = nfd("Huyện Anh Sơn")  # the district by name, typed decomposed
-    content = xlsx([cells], headers=[nfd(h) for h in HEADERS])
+    content = xlsx([cells], headers=[nfd(h) for h in HEADERS], sheet=nfd("Số liệu"))
     _upload(officer, content)
     _confirm_latest(officer, data.officer_a)
     value = ActivityValue.objects.get(report=data.draft, indicator=data.patrol)
