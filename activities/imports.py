@@ -739,6 +739,10 @@ def import_batch_confirm(
     rows = [RawRow(number=number, cells=cells) for number, cells in batch.rows]
     try:
         with transaction.atomic():
+            # Lock the batch first: a double click must not import the same file twice.
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.confirmed_at is not None:
+                raise ValidationError(_("This file was already imported."))
             result = import_plan_build(rows=rows, scope=scope, plan=plan, lock=True)
             if result.has_errors:
                 raise ValidationError(_("The file has errors; nothing was imported."))

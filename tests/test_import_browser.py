@@ -59,3 +59,20 @@ def test_officer_downloads_fills_uploads_previews_and_confirms(world, live_serve
     assert page.locator(f"input[name=v_{world.vneid.pk}]").input_value() == "820"
     assert page.locator(f"input[name=n_{world.online.pk}]").input_value() == "45"
     assert page.locator(f"input[name=c_{world.patrol.pk}]").input_value() == "Tuần tra cao điểm"
+
+
+def test_excel_pages_are_accessible(world, live_server, page, tmp_path):
+    from tests.excel_helpers import row, xlsx
+    from tests.test_accessibility import assert_accessible
+
+    login(page, live_server, "doan.a")
+    assert_accessible(page, f"{live_server.url}/excel/import/")
+    assert_accessible(page, f"{live_server.url}/excel/export/")
+    bad = tmp_path / "loi.xlsx"
+    bad.write_bytes(xlsx([row(value=3), row(indicator="HOA_GIAI", value="-1")]))
+    page.goto(f"{live_server.url}/excel/import/")
+    page.get_by_label("Tệp số liệu (.xlsx hoặc .csv)").set_input_files(str(bad))
+    page.get_by_role("button", name="Kiểm tra tệp").click()
+    page.get_by_text("Số liệu không được âm.").wait_for()
+    assert page.get_by_role("button", name="Xác nhận nhập").count() == 0
+    assert_accessible(page, page.url)
