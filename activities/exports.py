@@ -101,9 +101,10 @@ def approved_figures(
     first: dt.date,
     last: dt.date,
     sub_agreement_ids: list[int] | None = None,
+    task_id: int | None = None,
 ) -> list[FigureRow]:
     """Approved figures by district × month × indicator in [first, last], limited to what the
-    user may read. One query."""
+    user may read, optionally for one district or one task of the plan. One query."""
     readable = sub_agreement_list(scope=scope).filter(parent=plan)
     if sub_agreement_ids:
         readable = readable.filter(pk__in=sub_agreement_ids)
@@ -114,6 +115,7 @@ def approved_figures(
             report__month__gte=first,
             report__month__lte=last,
         )
+        .filter(**({"indicator__task_id": task_id} if task_id else {}))
         .select_related("report__sub_agreement__org_unit", "indicator__task")
         .order_by(
             "report__sub_agreement__org_unit__name",

@@ -55,6 +55,16 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+class ExportForm(PeriodForm):
+    task = forms.TypedChoiceField(label=_("Task"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, tasks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].choices = [("", _("All tasks"))] + [
+            (task.pk, f"{task.order}. {task.name}") for task in tasks
+        ]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File of figures (.xlsx or .csv)"),

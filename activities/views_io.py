@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activities import exports, imports
-from activities.forms_io import PeriodForm, UploadForm
+from activities.forms_io import ExportForm, PeriodForm, UploadForm
 from activities.selectors import reporting_months
 from activities.spreadsheet import csv_bytes, workbook_bytes
 from agreements.models import Agreement
@@ -238,10 +238,11 @@ def export(request: HttpRequest) -> HttpResponse:
     readable = list(sub_agreement_list(scope=scope).filter(parent=plan))
     if not readable:
         raise PermissionDenied
-    form = PeriodForm(
+    form = ExportForm(
         request.GET or None,
         sub_agreements=readable,
         all_label=_("All districts") if len(readable) > 1 else None,
+        tasks=plan.tasks.order_by("order"),
     )
     kind = request.GET.get("format")
     if kind not in ("xlsx", "csv") or not form.is_valid():
@@ -260,6 +261,7 @@ def export(request: HttpRequest) -> HttpResponse:
         first=first,
         last=last,
         sub_agreement_ids=[data["unit"]] if data.get("unit") else None,
+        task_id=data.get("task"),
     )
     cells = [row.as_cells() for row in rows]
     name = f"so-lieu-da-duyet-{first:%Y-%m}_{last:%Y-%m}"

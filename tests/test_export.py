@@ -59,6 +59,14 @@ def test_export_holds_approved_figures_only_within_the_users_scope(client, appro
     assert {r["Mã đơn vị"] for r in rows} == {"A", "B"}
 
 
+def test_export_filters_by_district_and_task(client, approved):
+    client.force_login(approved.staff)
+    rows = read_xlsx(_export(client, format="xlsx", unit=approved.sub_b.pk).content)
+    assert {r["Mã đơn vị"] for r in rows} == {"B"}
+    content = _export(client, format="xlsx", task=approved.tasks[2].pk).content
+    assert {r["Mã chỉ tiêu"] for r in read_xlsx(content)} == {"VNEID", "DVC_TT"}
+
+
 def test_officer_cannot_export_another_district_by_asking_for_it(client, approved):
     client.force_login(approved.officer_a)
     response = client.get(EXPORT, {"format": "xlsx", "unit": approved.sub_b.pk})
