@@ -13,7 +13,11 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from activities.imports import _CellError, parse_count
-from activities.resources import AuditedImportMixin, FormulaSafeExportMixin
+from activities.resources import (
+    AuditedImportMixin,
+    FormulaSafeExportMixin,
+    PreloadedInstanceLoader,
+)
 from activities.spreadsheet import unneutralise
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
 from cooperation.text import nfc
@@ -224,9 +228,12 @@ class TargetResource(
         )
         export_order = fields
         import_id_fields = ("agreement", "indicator", "year")
+        instance_loader_class = PreloadedInstanceLoader
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    trusted_fields = frozenset({"agreement", "indicator"})
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -236,7 +243,6 @@ class TargetResource(
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        self._first_row_of_key: dict[tuple, int] = {}
         missing = [
             header
             for header in (AGREEMENT, INDICATOR, YEAR, VALUE)
@@ -286,15 +292,6 @@ class TargetResource(
         if {"agreement", "indicator"}.isdisjoint(exclude):
             if instance.indicator.plan_id != instance.agreement.plan.pk:
                 errors["indicator"] = ValidationError(_("The indicator belongs to another plan."))
-            key = (instance.agreement.pk, instance.indicator.pk, instance.year)
-            first = self._first_row_of_key.setdefault(key, self._sheet_row)
-            if first != self._sheet_row:
-                errors.setdefault(
-                    "year",
-                    ValidationError(
-                        _("Same agreement, indicator and year as row %(row)s.") % {"row": first}
-                    ),
-                )
         return errors
 
 
@@ -336,9 +333,12 @@ class IndicatorResource(
         )
         export_order = fields
         import_id_fields = ("plan", "code")
+        instance_loader_class = PreloadedInstanceLoader
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    trusted_fields = frozenset({"plan", "task"})
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

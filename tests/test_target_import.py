@@ -181,7 +181,10 @@ def test_changed_row_updates_in_place_and_the_audit_has_before_and_after(client,
         (("{sub_a}", "DVC_TT", 2024, 120), "Dòng 3: DVC_TT là tỷ lệ phần trăm"),
         (("{sub_a}", "TUAN_TRA", 2030, 5), "Dòng 3: Năm 2030 nằm ngoài thời hạn"),
         (("{sub_a}", "TUAN_TRA", 2024, "nhiều"), "Dòng 3: “nhiều” không phải là số."),
-        (("{sub_a}", "HOA_GIAI", 2024, 7), "Dòng 3: Trùng thỏa thuận, chỉ tiêu và năm với dòng 2."),
+        (
+            ("{sub_a}", "HOA_GIAI", 2024, 7),
+            "Dòng 3: Dòng 2 có cùng «Mã thỏa thuận», «Mã chỉ tiêu», «Năm».",
+        ),
     ],
 )
 def test_a_bad_row_is_named_in_vietnamese_and_nothing_is_written(
@@ -386,3 +389,42 @@ def test_staff_without_change_rights_cannot_import(client, world):
     world.leader.save()
     client.force_login(world.leader)
     assert client.get(reverse("admin:agreements_target_import")).status_code == 403
+
+
+def _districts_with_targets(world, count: int) -> None:
+    for n in range(count):
+        unit = f.OrgUnitFactory(code=f"X{n}", parent=world.province)
+        sub_agreement = f.SubAgreementFactory(parent=world.plan, org_unit=unit, code=f"QC-X{n}")
+        for indicator in world.indicators:
+            f.TargetFactory(agreement=sub_agreement, indicator=indicator, year=2024, value=n)
+
+
+@pytest.mark.parametrize("districts", [1, 6])
+def test_target_export_takes_a_fixed_number_of_queries(
+    client, world, staff, districts, django_assert_max_num_queries
+):
+    _districts_with_targets(world, districts)
+    client.force_login(staff)
+    # Session, user, permissions, count for the form, the targets: not one query per row.
+    with django_assert_max_num_queries(12):
+        rows = _exported_rows(_export(client, "target", TargetResource))
+    assert len(rows) == 1 + districts * len(world.indicators)
+
+
+def test_import_costs_a_bounded_number_of_queries_per_row(world, django_assert_max_num_queries):
+    """django-import-export saves row by row (a savepoint each); our lookups are cached, so a
+    row costs the same few queries whatever the size of the file."""
+    import tablib
+
+    def import_rows(count):
+        agreements = [f.SubAgreementFactory(parent=world.plan) for _ in range(count)]
+        dataset = tablib.Dataset(
+            *[(a.code, i.code, 2024, 5) for a in agreements for i in world.indicators],
+            headers=HEADERS,
+        )
+        with django_assert_max_num_queries(10 + 8 * len(dataset)):
+            result = TargetResource().import_data(dataset, user=world.staff, file_name="x.xlsx")
+        assert result.totals["new"] == len(dataset)
+
+    import_rows(1)
+    import_rows(5)
