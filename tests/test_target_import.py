@@ -428,3 +428,24 @@ def test_import_costs_a_bounded_number_of_queries_per_row(world, django_assert_m
 
     import_rows(1)
     import_rows(5)
+
+
+def test_baseline_export_neutralises_the_note(client, world):
+    import datetime as dt
+
+    from agreements.models import Baseline
+    from agreements.resources import BaselineResource
+
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    Baseline.objects.create(
+        agreement=world.plan,
+        indicator=world.vneid,
+        value=Decimal("1250.5"),
+        as_of=dt.date(2023, 5, 23),
+        note="-1+1 theo báo cáo",
+    )
+    client.force_login(world.admin)
+    rows = _exported_rows(_export(client, "baseline", BaselineResource))
+    assert rows[1][:3] == [world.plan.code, "VNEID", 1250.5]
+    assert rows[1][4] == "'-1+1 theo báo cáo"
