@@ -8,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import RowResult
 
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from activities.services import audit_record_change, model_snapshot
 from activities.spreadsheet import month_text, neutralise
+from cooperation.text import nfc
 
 
 class FormulaSafeExportMixin:
@@ -56,8 +58,21 @@ class AuditedImportMixin:
         return super().import_data(dataset, **kwargs)
 
     def before_import(self, dataset, **kwargs):
+        # Headers typed in decomposed Vietnamese (NFD) or with stray spaces still match.
+        if dataset.headers:
+            dataset.headers = [nfc(str(header or "")).strip() for header in dataset.headers]
         super().before_import(dataset, **kwargs)
         self._first_row_of_key: dict[tuple, int] = {}
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # Excel often keeps empty rows below the data; skip them rather than report every cell
+        # as missing. (IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES would drop them before numbering,
+        # so the row numbers in our messages would no longer be Excel's.)
+        if all(value is None or not str(value).strip() for value in row.values()):
+            row_result = self.get_row_result_class()()
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return row_result
+        return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)

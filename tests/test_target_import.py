@@ -449,3 +449,23 @@ def test_baseline_export_neutralises_the_note(client, world):
     rows = _exported_rows(_export(client, "baseline", BaselineResource))
     assert rows[1][:3] == [world.plan.code, "VNEID", 1250.5]
     assert rows[1][4] == "'-1+1 theo báo cáo"
+
+
+def test_blank_rows_are_skipped_and_headers_in_nfd_still_match(client, world, staff):
+    client.force_login(staff)
+    headers = [unicodedata.normalize("NFD", header) + " " for header in HEADERS]
+    rows = [
+        (world.sub_a.code, "TUAN_TRA", 2024, 5),
+        (None, None, None, None),
+        (world.sub_a.code, "HOA_GIAI", 2024, 6),
+    ]
+    import_through_admin(client, xlsx_file([*rows, (None, None, None, None)], headers=headers))
+    assert target_snapshot() == [
+        (world.sub_a.code, "TUAN_TRA", 2024, 5),
+        (world.sub_a.code, "HOA_GIAI", 2024, 6),
+    ]
+
+    # After a blank row the row numbers are still Excel's.
+    response = preview(client, xlsx_file([*rows, (world.sub_a.code, "TUAN_TRA", 2024, -1)]))
+    assert [row.number for row in response.context["result"].invalid_rows] == [5]
+    assert "Dòng 5: Chỉ tiêu giao không được âm." in response.content.decode()
