@@ -469,3 +469,15 @@ def test_blank_rows_are_skipped_and_headers_in_nfd_still_match(client, world, st
     response = preview(client, xlsx_file([*rows, (world.sub_a.code, "TUAN_TRA", 2024, -1)]))
     assert [row.number for row in response.context["result"].invalid_rows] == [5]
     assert "Dòng 5: Chỉ tiêu giao không được âm." in response.content.decode()
+
+
+def test_an_exported_indicator_file_imports_back_without_changes(client, world, staff):
+    client.force_login(staff)
+    Indicator.objects.filter(pk=world.patrol.pk).update(name="=tên bắt đầu bằng dấu bằng")
+    before = list(Indicator.objects.order_by("pk").values())
+    exported = _export(client, "indicator", IndicatorResource).content
+    response = preview(client, SimpleUploadedFile("chi-tieu.xlsx", exported), model="indicator")
+    assert response.context["result"].totals["skip"] == len(before)
+    confirm(client, response, model="indicator")
+    assert list(Indicator.objects.order_by("pk").values()) == before
+    assert not AuditEvent.objects.filter(object_type="agreements.indicator").exists()
