@@ -36,6 +36,7 @@ class MonthlyReportAdmin(ExportMixin, ReadOnlyAdmin):
     # Export only: the approved figures of the months the list shows (its filters apply).
     resource_classes = [ApprovedValueResource]
     export_formats = [XLSX, CSV]
+    export_template_name = "admin/spreadsheet/export.html"
     list_display = ["sub_agreement", "month", "status", "version", "submitted_at", "is_sample"]
     list_filter = ["status", "month", "is_sample"]
     search_fields = ["sub_agreement__org_unit__name"]

@@ -102,7 +102,8 @@ class SpreadsheetAdminMixin:
 
     import_formats = [XLSX, CSV]
     export_formats = [XLSX, CSV]
-    import_template_name = "admin/agreements/import.html"
+    import_template_name = "admin/spreadsheet/import.html"
+    export_template_name = "admin/spreadsheet/export.html"
 
 
 @admin.register(Indicator)

@@ -481,3 +481,14 @@ def test_an_exported_indicator_file_imports_back_without_changes(client, world, 
     confirm(client, response, model="indicator")
     assert list(Indicator.objects.order_by("pk").values()) == before
     assert not AuditEvent.objects.filter(object_type="agreements.indicator").exists()
+
+
+def test_the_import_and_export_pages_read_in_vietnamese(client, world, staff):
+    client.force_login(staff)
+    page = client.get(reverse("admin:agreements_target_import")).content.decode()
+    assert "Tệp cần nhập" in page and "Tải lên và xem trước" in page
+    page = client.get(reverse("admin:agreements_target_export")).content.decode()
+    assert "Định dạng" in page and 'value="Xuất ra tệp"' in page
+    assert "Gửi báo cáo" not in page and "style=" not in page.split('id="content"')[1]
+    changelist = client.get(reverse("admin:agreements_target_changelist")).content.decode()
+    assert "Nhập từ tệp" in changelist and "Xuất ra tệp" in changelist
