@@ -1,6 +1,9 @@
 from django.contrib import admin
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.resources import ApprovedValueResource
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,7 +32,11 @@ class ValueInline(admin.TabularInline):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(ReadOnlyAdmin):
+class MonthlyReportAdmin(ExportMixin, ReadOnlyAdmin):
+    # Export only: the approved figures of the months the list shows (its filters apply).
+    resource_classes = [ApprovedValueResource]
+    export_formats = [XLSX, CSV]
+    export_template_name = "admin/spreadsheet/export.html"
     list_display = ["sub_agreement", "month", "status", "version", "submitted_at", "is_sample"]
     list_filter = ["status", "month", "is_sample"]
     search_fields = ["sub_agreement__org_unit__name"]

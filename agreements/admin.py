@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from activities.models import AuditEvent
 from activities.services import audit_record_change, model_snapshot
@@ -17,6 +19,7 @@ from agreements.models import (
     Target,
     Task,
 )
+from agreements.resources import BaselineResource, IndicatorResource, TargetResource
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -93,15 +96,27 @@ class AgreementAdmin(AuditedAdmin):
     inlines = [PartyInline, TaskInline]
 
 
+class SpreadsheetAdminMixin:
+    """Import and export through django-import-export's upload → preview → confirm pages, in
+    the two formats the districts use. Imports are audited row by row in the resources."""
+
+    import_formats = [XLSX, CSV]
+    export_formats = [XLSX, CSV]
+    import_template_name = "admin/spreadsheet/import.html"
+    export_template_name = "admin/spreadsheet/export.html"
+
+
 @admin.register(Indicator)
-class IndicatorAdmin(AuditedAdmin):
+class IndicatorAdmin(SpreadsheetAdminMixin, ImportExportMixin, AuditedAdmin):
+    resource_classes = [IndicatorResource]
     list_display = ["code", "name", "unit", "aggregation", "task"]
     list_filter = ["aggregation", "task"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Target)
-class TargetAdmin(AuditedAdmin):
+class TargetAdmin(SpreadsheetAdminMixin, ImportExportMixin, AuditedAdmin):
+    resource_classes = [TargetResource]
     list_display = ["agreement", "indicator", "year", "value"]
     list_filter = ["year", "indicator"]
     search_fields = ["agreement__title", "indicator__code"]
@@ -109,7 +124,8 @@ class TargetAdmin(AuditedAdmin):
 
 
 @admin.register(Baseline)
-class BaselineAdmin(AuditedAdmin):
+class BaselineAdmin(SpreadsheetAdminMixin, ExportMixin, AuditedAdmin):
+    resource_classes = [BaselineResource]
     list_display = ["agreement", "indicator", "value", "as_of"]
 
 

@@ -183,6 +183,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Without these django-import-export lets any staff account import into any model it shows.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 LOGGING = {
     "version": 1,
