@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 Number = int | float | Decimal
 
@@ -84,11 +85,12 @@ def _open(width: int, height: int, title: str, description: str, css_class: str)
 
 
 def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 × a power of ten)."""
+    """A round axis maximum at or above ``value`` (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × a power of
+    ten), so the data fill most of the height."""
     if value <= 0:
         return 1.0
     power = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if step * power >= value:
             return float(step * power)
     return float(10 * power)
@@ -166,7 +168,7 @@ def line_chart(
 ) -> SafeString:
     """Lines over shared x labels (months), y axis from zero with four grid lines and a legend
     below. Gaps where a value is None."""
-    left, right, top, bottom = 70, 12, 12, 56
+    left, right, top, bottom = 70, 12, 26, 56
     plot_w, plot_h = width - left - right, height - top - bottom
     numbers = [float(v) for s in series for v in s.values if v is not None]
     y_max = _nice_max(max(numbers or [1]))
@@ -189,7 +191,7 @@ def line_chart(
             f"{escape(fmt(value, 0 if y_max >= 10 else 1))}</text>"
         )
     if unit:
-        parts.append(f'<text x="4" y="{top + 4}" font-size="11">{escape(unit)}</text>')
+        parts.append(f'<text x="4" y="12" font-size="11">{escape(unit)}</text>')
     every = max(1, -(-count // 8))  # at most about eight month labels
     for i, label in enumerate(labels):
         if i % every == 0 or i == count - 1:
@@ -228,3 +230,69 @@ def line_chart(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped
+
+
+# --- Figures for selector results (the dashboards and the PDFs draw the same ones) -------
+
+
+def progress_chart(*, title: str, rows: Sequence) -> SafeString:
+    """Bars of achieved as % of the period's target, coloured by status, with the expected
+    value (also as % of the target) as a tick. ``rows``: ``IndicatorProgress`` items."""
+    bars = []
+    lines = []
+    for row in rows:
+        expected = None
+        if row.expected is not None and row.target_period:
+            expected = row.expected / row.target_period * 100
+        bars.append(
+            Bar(
+                label=row.indicator.name,
+                value=row.percent,
+                marker=expected,
+                status=row.status,
+                value_text=f"{fmt(row.percent, 1)} %" if row.percent is not None else "—",
+            )
+        )
+        lines.append(
+            _("%(name)s: %(percent)s %% of target, expected %(expected)s %%, %(status)s")
+            % {
+                "name": row.indicator.name,
+                "percent": fmt(row.percent, 1),
+                "expected": fmt(expected, 1),
+                "status": row.status_label,
+            }
+        )
+    return bar_chart(
+        title=title,
+        description="; ".join(lines),
+        bars=bars,
+        max_value=100,
+        marker_label=_("Expected by now"),
+    )
+
+
+def trend_chart(*, title: str, trend) -> SafeString:
+    """The indicator month by month against its target line. ``trend``: a ``Trend``."""
+    decimals = 1 if trend.indicator.is_ratio else 0
+    points = trend.points
+    latest = trend.latest
+    description = _("%(name)s by month, %(first)s to %(last)s. Latest: %(value)s %(unit)s.") % {
+        "name": trend.indicator.name,
+        "first": points[0].month.strftime("%m/%Y") if points else "—",
+        "last": points[-1].month.strftime("%m/%Y") if points else "—",
+        "value": fmt(latest.value if latest else None, decimals),
+        "unit": trend.indicator.unit,
+    }
+    return line_chart(
+        title=title,
+        description=description,
+        labels=[p.month.strftime("%m/%y") for p in points],
+        series=[
+            Series(label=_("Achieved"), values=[p.value for p in points]),
+            Series(
+                label=_("Target"), values=[p.target for p in points], dashed=True, colour="#767676"
+            ),
+        ],
+        unit=trend.indicator.unit,
+        decimals=decimals,
+    )

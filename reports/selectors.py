@@ -160,6 +160,10 @@ class ProgressReport:
     district: Agreement | None
     as_of: dt.date
     last_closed_month: dt.date
+    # The last month the figures can cover (the period's end, or the last closed month) and
+    # the year whose target ``target_year`` is.
+    figures_to: dt.date
+    target_year: int
     months_in_plan: int
     months_elapsed: int
     include_provisional: bool
@@ -625,6 +629,8 @@ def province_progress(
         district=district,
         as_of=as_of,
         last_closed_month=closed,
+        figures_to=min(closed, period.last_month),
+        target_year=min(closed, period.last_month).year,
         months_in_plan=len(active),
         months_elapsed=len(_elapsed(period, active, closed)),
         include_provisional=include_provisional,
