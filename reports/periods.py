@@ -98,10 +98,10 @@ def last_closed_month(today: dt.date, rule: str) -> dt.date:
 
 
 def plan_months(plan: Agreement) -> tuple[dt.date, dt.date]:
-    """First and last report month of a plan (or sub-agreement), from its dates."""
-    return report_month_of(plan.start_date, plan.plan.period_rule), report_month_of(
-        plan.end_date, plan.plan.period_rule
-    )
+    """First and last report month of a plan (or sub-agreement): the months its start and
+    end dates fall in, as the entry pages count them (activities.selectors.reporting_months),
+    whatever the rule — a report month is a label, and the rule only moves its dates."""
+    return month_start(plan.start_date), month_start(plan.end_date)
 
 
 def _period(kind: str, key: str, first: dt.date, last: dt.date, rule: str) -> Period:
