@@ -27,18 +27,24 @@ def q1(world):
        Mar submitted (7, 70, 9/100), Apr approved (500, 5000), Dec 2023 draft (1000).
     Plan targets: patrol 250, VNeID 350 from a baseline of 100, online 70 % from 50 %."""
     w = world
-    month_report(w.sub_a, D(2024, 1, 1), APPROVED,
-                 values={w.patrol: 10, w.vneid: 100, w.online: (10, 40)})
-    month_report(w.sub_a, D(2024, 2, 1), APPROVED,
-                 values={w.patrol: 20, w.vneid: 120, w.online: (0, 0)})
-    month_report(w.sub_a, D(2024, 3, 1), APPROVED,
-                 values={w.patrol: 5, w.vneid: 90, w.online: (30, 60)})
-    month_report(w.sub_b, D(2024, 1, 1), RETURNED,
-                 values={w.patrol: 100, w.vneid: 999, w.online: (50, 50)})
-    month_report(w.sub_b, D(2024, 2, 1), APPROVED,
-                 values={w.patrol: 8, w.vneid: 50, w.online: (1, 50)})
-    month_report(w.sub_b, D(2024, 3, 1), SUBMITTED,
-                 values={w.patrol: 7, w.vneid: 70, w.online: (9, 100)})
+    month_report(
+        w.sub_a, D(2024, 1, 1), APPROVED, values={w.patrol: 10, w.vneid: 100, w.online: (10, 40)}
+    )
+    month_report(
+        w.sub_a, D(2024, 2, 1), APPROVED, values={w.patrol: 20, w.vneid: 120, w.online: (0, 0)}
+    )
+    month_report(
+        w.sub_a, D(2024, 3, 1), APPROVED, values={w.patrol: 5, w.vneid: 90, w.online: (30, 60)}
+    )
+    month_report(
+        w.sub_b, D(2024, 1, 1), RETURNED, values={w.patrol: 100, w.vneid: 999, w.online: (50, 50)}
+    )
+    month_report(
+        w.sub_b, D(2024, 2, 1), APPROVED, values={w.patrol: 8, w.vneid: 50, w.online: (1, 50)}
+    )
+    month_report(
+        w.sub_b, D(2024, 3, 1), SUBMITTED, values={w.patrol: 7, w.vneid: 70, w.online: (9, 100)}
+    )
     month_report(w.sub_b, D(2024, 4, 1), APPROVED, values={w.patrol: 500, w.vneid: 5000})
     month_report(w.sub_b, D(2023, 12, 1), DRAFT, values={w.patrol: 1000})
     target(w.plan, w.patrol, 250)

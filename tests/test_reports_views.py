@@ -162,7 +162,8 @@ def test_provisional_toggle_is_marked(client, data):
     assert note not in official and "num provisional" not in official
     assert note in provisional
     # B's submitted February (4) joins the province total 30 + 2, and the cell is marked.
-    assert re.search(r'<td class="num provisional">36<span aria-hidden="true">\*</span>', provisional)
+    marked = r'<td class="num provisional">36<span aria-hidden="true">\*</span>'
+    assert re.search(marked, provisional)
     assert re.search(r'<td class="num">32\s*</td>', official)
 
 
@@ -228,10 +229,12 @@ def _grow(w, districts: int, months: int) -> None:
         f.SubAgreementFactory(parent=plan, org_unit=unit)
     subs = list(Agreement.objects.filter(parent=plan))
     for sub in subs:
-        Target.objects.get_or_create(agreement=sub, indicator=w.patrol, year=None,
-                                     defaults={"value": 100})
-        Target.objects.get_or_create(agreement=sub, indicator=w.vneid, year=None,
-                                     defaults={"value": 1000})
+        Target.objects.get_or_create(
+            agreement=sub, indicator=w.patrol, year=None, defaults={"value": 100}
+        )
+        Target.objects.get_or_create(
+            agreement=sub, indicator=w.vneid, year=None, defaults={"value": 1000}
+        )
     reports = [
         MonthlyReport(sub_agreement=sub, month=add_months(D(2023, 6, 1), i), status=APPROVED)
         for sub in subs
