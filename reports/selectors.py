@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -405,26 +406,30 @@ def _achieved(
             result[key] = _Achieved(value, numerator, denominator, row["provisional"] > 0)
         elif row["total"] is not None:
             result[key] = _Achieved(Decimal(row["total"]), provisional=row["provisional"] > 0)
-    # Stocks: each unit's value in its latest counted month of the window, then summed.
-    latest_month = (
-        values.filter(
-            indicator_id=OuterRef("indicator_id"),
-            report__sub_agreement_id=OuterRef("report__sub_agreement_id"),
-            value__isnull=False,
-        )
-        .order_by("-report__month")
-        .values("report__month")[:1]
-    )
-    stocks = (
+    # Stocks: each unit's value in its latest counted month of the window, then summed. A
+    # window function picks that month in the database and returns one row per unit and
+    # stock indicator (never one per month); a correlated "latest month" subquery instead
+    # grew with units × months squared.
+    latest = (
         values.filter(indicator__aggregation=Aggregation.LATEST, value__isnull=False)
-        .filter(report__month=Subquery(latest_month))
-        .values(*keys)
-        .annotate(total=Sum("value"), provisional=Count("id", filter=submitted))
-        .order_by()
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("indicator_id"), F("report__sub_agreement_id")],
+                order_by=F("report__month").desc(),
+            )
+        )
+        .filter(recency=1)
+        .values_list("indicator_id", "report__sub_agreement_id", "value", "report__status")
     )
-    for row in stocks:
-        key = (row["indicator_id"], row.get("report__sub_agreement_id"))
-        result[key] = _Achieved(Decimal(row["total"]), provisional=row["provisional"] > 0)
+    stock_totals: dict[tuple[int, int | None], list] = {}
+    for indicator_id, sub_id, value, status in latest:
+        key = (indicator_id, sub_id if by_district else None)
+        total = stock_totals.setdefault(key, [0, False])
+        total[0] += value
+        total[1] = total[1] or status == Status.SUBMITTED
+    for key, (total, provisional) in stock_totals.items():
+        result[key] = _Achieved(Decimal(total), provisional=provisional)
     return result
 
 
