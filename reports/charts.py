@@ -108,7 +108,7 @@ def bar_chart(
     unit: str = "%",
     max_value: Number | None = None,
     marker_label: str = "",
-    width: int = 640,
+    width: int = 420,
     decimals: int = 0,
 ) -> SafeString:
     """Horizontal bars, one per item, label above its bar (so it reads on a phone), value at
@@ -123,7 +123,7 @@ def bar_chart(
     parts = _open(width, height, title, description, "chart chart-bars")
     for index, bar in enumerate(bars):
         y = top + index * row
-        label = escape(_short(bar.label, 70))
+        label = escape(_short(bar.label, 58))
         parts.append(f"<g><title>{escape(bar.label)}</title>")
         parts.append(f'<text x="{left}" y="{y + 13}">{label}</text>')
         parts.append(f'<rect x="{left}" y="{y + 18}" width="{span}" height="16" fill="#eef1f4"/>')
@@ -162,13 +162,13 @@ def line_chart(
     labels: Sequence[str],
     series: Sequence[Series],
     unit: str = "",
-    width: int = 640,
-    height: int = 260,
+    width: int = 420,
+    height: int = 240,
     decimals: int = 0,
 ) -> SafeString:
     """Lines over shared x labels (months), y axis from zero with four grid lines and a legend
     below. Gaps where a value is None."""
-    left, right, top, bottom = 70, 12, 26, 56
+    left, right, top, bottom = 62, 12, 26, 50
     plot_w, plot_h = width - left - right, height - top - bottom
     numbers = [float(v) for s in series for v in s.values if v is not None]
     y_max = _nice_max(max(numbers or [1]))
@@ -192,11 +192,13 @@ def line_chart(
         )
     if unit:
         parts.append(f'<text x="4" y="12" font-size="11">{escape(unit)}</text>')
-    every = max(1, -(-count // 8))  # at most about eight month labels
+    every = max(1, -(-count // 6))  # at most about six month labels
     for i, label in enumerate(labels):
         if i % every == 0 or i == count - 1:
+            # The last label ends at the plot's edge instead of running off the chart.
+            anchor = "end" if i == count - 1 and count > 1 else "middle"
             parts.append(
-                f'<text x="{x_at(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                f'<text x="{x_at(i):.1f}" y="{top + plot_h + 16}" text-anchor="{anchor}" '
                 f'font-size="11">{escape(label)}</text>'
             )
     for n, line in enumerate(series):
@@ -226,7 +228,7 @@ def line_chart(
             f'<line x1="{legend_x:.1f}" y1="{legend_y - 4}" x2="{legend_x + 20:.1f}" '
             f'y2="{legend_y - 4}" stroke="{colour}" stroke-width="2"{dash}/>'
             f'<text x="{legend_x + 26:.1f}" y="{legend_y}" font-size="12">'
-            f"{escape(_short(line.label, 40))}</text>"
+            f"{escape(_short(line.label, 24))}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped

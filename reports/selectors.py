@@ -193,9 +193,17 @@ class DistrictRow:
 
     @property
     def status(self) -> str:
-        """The worst status among the key indicators shown."""
+        """Behind when half or more of the indicators shown (with a target) are behind; at
+        risk when any is behind or at risk; on track when all are on track."""
         statuses = [cell.status for cell in self.cells if cell.status != NO_TARGET]
-        return min(statuses, key=STATUS_ORDER.__getitem__) if statuses else NO_TARGET
+        if not statuses:
+            return NO_TARGET
+        behind = statuses.count(BEHIND)
+        if behind * 2 >= len(statuses):
+            return BEHIND
+        if behind or AT_RISK in statuses:
+            return AT_RISK
+        return ON_TRACK
 
     @property
     def status_label(self) -> str:

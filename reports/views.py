@@ -112,6 +112,12 @@ def province(request: HttpRequest) -> HttpResponse:
         sort_headers=_sort_headers(filters, sort_keys),
         grid=grid,
         behind_districts=[r for r in comparison.rows if r.status == selectors.BEHIND],
+        # Which indicators need attention, named in the summary so one screen answers it.
+        attention=[
+            (status, rows)
+            for status in (selectors.BEHIND, selectors.AT_RISK)
+            if (rows := [row for row in report.rows if row.status == status])
+        ],
     )
     return render(request, "reports/province.html", context)
 

@@ -32,7 +32,7 @@ def test_leadership_filters_to_a_quarter_and_a_task_and_drills_into_a_behind_dis
     )
 
     login(page, live_server, "lanhdao")
-    page.get_by_role("link", name="Tiến độ").click()
+    page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Tiến độ").click()
     page.wait_for_url(re.compile(r"/progress/$"))
     assert page.get_by_role("heading", name="Tiến độ thực hiện kế hoạch").is_visible()
 
@@ -41,6 +41,9 @@ def test_leadership_filters_to_a_quarter_and_a_task_and_drills_into_a_behind_dis
     page.get_by_role("button", name="Áp dụng").click()
     page.wait_for_url(re.compile(r"period=2024-Q1&task=1"))
     assert "Quý 1/2024: 01/01/2024 – 31/03/2024" in page.content()
+
+    # Phone width (390 px): tables scroll inside their box, the page itself does not.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     districts = page.locator("table.comparison")
     behind_row = districts.locator("tbody tr", has_text="Chậm tiến độ")
@@ -53,11 +56,14 @@ def test_leadership_filters_to_a_quarter_and_a_task_and_drills_into_a_behind_dis
     page.wait_for_url(re.compile(rf"/progress/district/{w.sub_b.pk}/\?period=2024-Q1&task=1$"))
     assert page.get_by_role("heading", name="Tiến độ — Huyện Bình Thử").is_visible()
     assert page.get_by_label("Kỳ báo cáo").input_value() == "2024-Q1"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     row = page.locator("table.progress-table tbody tr", has_text="Ca tuần tra ban đêm")
     assert "Chậm tiến độ" in row.inner_text()
 
     # From the district to one of its months, and on to the report itself.
-    page.get_by_role("link", name="01/2024: Đúng hạn").click()
+    months = page.locator("table.months")
+    assert "Đúng hạn" in months.locator("tr", has_text="01/2024").inner_text()
+    months.get_by_role("link", name="Mở báo cáo 01/2024").click()
     page.wait_for_url(re.compile(r"/reports/\d+/$"))
     assert "Huyện Bình Thử" in page.content()
     assert csp_errors == []
