@@ -18,7 +18,11 @@ def _number_field(label: str) -> forms.IntegerField:
         max_value=MAX_FIGURE,
         localize=True,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"invalid": _("Enter a whole number, e.g. 1.800.")},
+        error_messages={
+            "invalid": _("Enter a whole number, e.g. 1.800."),
+            "min_value": _("Figures cannot be negative."),
+            "max_value": _("This number is too large; check for a typing mistake."),
+        },
     )
 
 

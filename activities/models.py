@@ -172,3 +172,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}"
+
+
+class ImportBatch(models.Model):
+    """An uploaded file between its preview and its confirmation.
+
+    The parsed rows are kept on the server (never round-tripped through the browser) under an
+    unguessable token; confirming re-validates them against the database and refuses if the
+    outcome differs from what the user saw in the preview."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    digest = models.CharField(_("digest of the previewed changes"), max_length=64, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%d/%m/%Y %H:%M})"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from activities.checks import soft_warnings
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope
@@ -305,6 +306,9 @@ def report_submit(
             )
             % {"codes": ", ".join(missing)}
         )
+    unexplained = [w.message for w in soft_warnings(report=locked) if not w.explained]
+    if unexplained:
+        raise ValidationError(unexplained)
     status_before = locked.status
     locked.status = Status.SUBMITTED
     locked.submitted_at = timezone.now()

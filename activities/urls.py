@@ -11,3 +11,14 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
 ]
+
+# Excel and CSV (activities/views_io.py).
+from activities import views_io  # noqa: E402
+
+urlpatterns += [
+    path("excel/template/", views_io.template_download, name="import_template"),
+    path("excel/import/", views_io.import_upload, name="import_upload"),
+    path("excel/import/<str:token>/", views_io.import_preview, name="import_preview"),
+    path("excel/import/<str:token>/confirm/", views_io.import_confirm, name="import_confirm"),
+    path("excel/export/", views_io.export, name="export"),
+]

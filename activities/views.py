@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activities import selectors, services
+from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
 from cooperation.context_processors import request_scope
@@ -145,6 +146,7 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             "form": form,
             "can_edit": can_edit,
             "stale": stale,
+            "warnings": soft_warnings(report=report) if report and can_edit else [],
             "history": selectors.report_history(report=report)[:20] if report else [],
         },
     )

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -120,3 +122,20 @@ class MembershipAdmin(AuditedAdmin):
 
 
 admin.site.empty_value_display = _("(none)")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["org_unit"]
+
+
+# Provincial staff manage accounts and their roles on one page.
+UserModel = get_user_model()
+admin.site.unregister(UserModel)
+
+
+@admin.register(UserModel)
+class UserWithRolesAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "last_login"]

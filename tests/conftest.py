@@ -1,4 +1,5 @@
 import datetime as dt
+import io
 import os
 import shutil
 from types import SimpleNamespace
@@ -27,17 +28,30 @@ def world(db):
     province = f.OrgUnitFactory(code="P", name="Tỉnh Thử", kind=OrgUnit.Kind.PROVINCE)
     plan = f.PlanFactory(org_unit=province)
     tasks = [f.TaskFactory(agreement=plan, order=n, name=f"Nhiệm vụ {n}") for n in (1, 2, 3)]
-    patrol = f.IndicatorFactory(task=tasks[0], code="TUAN_TRA", name="Ca tuần tra ban đêm",
-                                unit="ca", order=1)
-    mediation = f.IndicatorFactory(task=tasks[1], code="HOA_GIAI", unit="vụ", order=2,
-                                   name="Vụ mâu thuẫn hòa giải thành công")
-    vneid = f.IndicatorFactory(task=tasks[2], code="VNEID", unit="tài khoản", order=3,
-                               name="Tài khoản VNeID", aggregation=Indicator.Aggregation.LATEST)
-    online = f.IndicatorFactory(task=tasks[2], code="DVC_TT", unit="%", order=4,
-                                name="Tỷ lệ hồ sơ trực tuyến",
-                                aggregation=Indicator.Aggregation.RATIO,
-                                numerator_label="Hồ sơ trực tuyến",
-                                denominator_label="Tổng số hồ sơ")
+    patrol = f.IndicatorFactory(
+        task=tasks[0], code="TUAN_TRA", name="Ca tuần tra ban đêm", unit="ca", order=1
+    )
+    mediation = f.IndicatorFactory(
+        task=tasks[1], code="HOA_GIAI", unit="vụ", order=2, name="Vụ mâu thuẫn hòa giải thành công"
+    )
+    vneid = f.IndicatorFactory(
+        task=tasks[2],
+        code="VNEID",
+        unit="tài khoản",
+        order=3,
+        name="Tài khoản VNeID",
+        aggregation=Indicator.Aggregation.LATEST,
+    )
+    online = f.IndicatorFactory(
+        task=tasks[2],
+        code="DVC_TT",
+        unit="%",
+        order=4,
+        name="Tỷ lệ hồ sơ trực tuyến",
+        aggregation=Indicator.Aggregation.RATIO,
+        numerator_label="Hồ sơ trực tuyến",
+        denominator_label="Tổng số hồ sơ",
+    )
     unit_a = f.OrgUnitFactory(code="A", name="Huyện Anh Sơn", parent=province)
     unit_b = f.OrgUnitFactory(code="B", name="Huyện Bình Thử", parent=province)
     sub_a = f.SubAgreementFactory(parent=plan, org_unit=unit_a)
@@ -50,10 +64,18 @@ def world(db):
 
     Role = Membership.Role
     return SimpleNamespace(
-        province=province, plan=plan, tasks=tasks,
+        province=province,
+        plan=plan,
+        tasks=tasks,
         indicators=[patrol, mediation, vneid, online],
-        patrol=patrol, mediation=mediation, vneid=vneid, online=online,
-        unit_a=unit_a, unit_b=unit_b, sub_a=sub_a, sub_b=sub_b,
+        patrol=patrol,
+        mediation=mediation,
+        vneid=vneid,
+        online=online,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        sub_a=sub_a,
+        sub_b=sub_b,
         officer_a=member("doan.a", Role.DISTRICT_OFFICER, unit_a),
         officer_b=member("doan.b", Role.DISTRICT_OFFICER, unit_b),
         viewer_a=member("congan.a", Role.DISTRICT_VIEWER, unit_a),
@@ -66,10 +88,11 @@ def world(db):
 
 @pytest.fixture
 def real_plan(db):
-    call_command("load_plan", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("load_plan", stdout=io.StringIO())
 
 
 # --- Browser -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -81,9 +104,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-quic",
-                  "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

@@ -1,0 +1,82 @@
+"""Soft checks: figures that are allowed but unusual. The district may submit them only with a
+comment explaining why, so reviewers do not have to guess (DESIGN.md, "Validation")."""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from activities.models import ActivityValue, MonthlyReport
+from agreements.models import Indicator
+from cooperation.months import add_months
+
+SPIKE_FACTOR = 3
+HISTORY_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class SoftWarning:
+    indicator: Indicator
+    message: str
+    explained: bool
+
+
+def soft_warnings(*, report: MonthlyReport) -> list[SoftWarning]:
+    """Unusual values in this report against the unit's previous 12 months. Two queries."""
+    current = list(ActivityValue.objects.filter(report=report).select_related("indicator"))
+    if not current:
+        return []
+    history: dict[int, list[tuple]] = defaultdict(list)
+    for indicator_id, month, value in (
+        ActivityValue.objects.filter(
+            report__sub_agreement_id=report.sub_agreement_id,
+            report__month__gte=add_months(report.month, -HISTORY_MONTHS),
+            report__month__lt=report.month,
+            value__isnull=False,
+        )
+        .order_by("report__month")
+        .values_list("indicator_id", "report__month", "value")
+    ):
+        history[indicator_id].append((month, value))
+    warnings = []
+    previous_month = add_months(report.month, -1)
+    for entry in current:
+        indicator, past = entry.indicator, history.get(entry.indicator_id, [])
+        if entry.value is None or not past:
+            continue
+        explained = bool(entry.comment.strip())
+        if indicator.aggregation == Indicator.Aggregation.LATEST:
+            last_month, last_value = past[-1]
+            if last_month == previous_month and entry.value < last_value:
+                warnings.append(
+                    SoftWarning(
+                        indicator,
+                        _(
+                            "%(code)s: %(value)s is lower than last month (%(previous)s), but it "
+                            "counts a total to date. Explain in the comment."
+                        )
+                        % {"code": indicator.code, "value": entry.value, "previous": last_value},
+                        explained,
+                    )
+                )
+        elif indicator.aggregation == Indicator.Aggregation.SUM:
+            median = statistics.median(value for _month, value in past)
+            if median > 0 and entry.value > SPIKE_FACTOR * median:
+                warnings.append(
+                    SoftWarning(
+                        indicator,
+                        _(
+                            "%(code)s: %(value)s is more than %(factor)s times the usual monthly "
+                            "figure (median %(median)s). Explain in the comment."
+                        )
+                        % {
+                            "code": indicator.code,
+                            "value": entry.value,
+                            "factor": SPIKE_FACTOR,
+                            "median": median,
+                        },
+                        explained,
+                    )
+                )
+    return warnings

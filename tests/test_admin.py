@@ -1,0 +1,70 @@
+"""The administration opens every model's list and form, in Vietnamese."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+
+@pytest.fixture
+def superuser(world):
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    return world.admin
+
+
+def test_every_registered_model_lists_and_opens(client, world, superuser):
+    client.force_login(superuser)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Quản trị kế hoạch" in index
+    for model in admin.site._registry:
+        meta = model._meta
+        changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        assert client.get(changelist).status_code == 200, changelist
+        if admin.site._registry[model].has_add_permission(_request(superuser)):
+            add = reverse(f"admin:{meta.app_label}_{meta.model_name}_add")
+            assert client.get(add).status_code == 200, add
+
+
+def test_staff_sets_a_target_in_the_admin_and_it_is_audited(client, world, superuser):
+    from activities.models import AuditEvent
+    from agreements.models import Target
+
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:agreements_target_add"),
+        {"agreement": world.plan.pk, "indicator": world.patrol.pk, "year": "2024", "value": "1800"},
+    )
+    assert response.status_code == 302
+    target = Target.objects.get()
+    assert target.value == 1800
+    event = AuditEvent.objects.get(object_type="agreements.target")
+    assert event.action == "admin_add" and event.actor == superuser
+    assert event.after["value"] == "1800"
+
+
+def test_audit_trail_cannot_be_changed_in_the_admin(client, world, superuser):
+    from activities.models import AuditEvent
+
+    event = AuditEvent.objects.create(action="save", actor=superuser)
+    client.force_login(superuser)
+    change = reverse("admin:activities_auditevent_change", args=[event.pk])
+    client.post(change, {"reason": "sửa lén"})
+    delete = reverse("admin:activities_auditevent_delete", args=[event.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    event.refresh_from_db()
+    assert event.reason == ""
+
+
+def _request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
+
+
+def test_user_page_shows_roles_inline(client, world, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:auth_user_change", args=[world.officer_a.pk]))
+    assert page.status_code == 200
+    assert "Cán bộ Đoàn cấp huyện" in page.content.decode()
