@@ -2,9 +2,11 @@
 what they cost in queries at two data sizes."""
 
 import datetime as dt
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -287,3 +289,16 @@ def test_dashboard_query_count_is_the_same_at_two_sizes(client, world, name, url
     with CaptureQueriesContext(connection) as large:
         client.get(url(world))
     assert len(large) == len(small)
+
+
+def test_benchmark_dashboard_prints_constant_query_counts_and_leaves_no_trace(db):
+    out = io.StringIO()
+    call_command("benchmark", "dashboard", "--factor", "2", "--runs", "1", stdout=out)
+    lines = out.getvalue().splitlines()
+    rows = [line for line in lines if line.startswith(("province", "district", "indicator"))]
+    assert len(rows) == 6
+    for row in rows:
+        queries, queries_large = row[42:].split()[:2]
+        assert queries == queries_large, row
+    assert "rolled back" in lines[-1]
+    assert not Agreement.objects.exists() and not MonthlyReport.objects.exists()
