@@ -67,3 +67,24 @@ def test_leadership_filters_to_a_quarter_and_a_task_and_drills_into_a_behind_dis
     page.wait_for_url(re.compile(r"/reports/\d+/$"))
     assert "Huyện Bình Thử" in page.content()
     assert csp_errors == []
+
+
+@pytest.mark.browser
+def test_dashboards_pass_axe_accessibility_rules(world, live_server, page):
+    from tests.test_accessibility import assert_accessible
+
+    w = world
+    target(w.plan, w.patrol, 250)
+    target(w.sub_a, w.patrol, 125)
+    month_report(w.sub_a, D(2024, 1, 1), APPROVED, values={w.patrol: 10, w.vneid: 100})
+    login(page, live_server, "lanhdao")
+    for url in (
+        "/progress/",
+        "/progress/?period=2024-Q1&task=1&provisional=1&sort=-status",
+        f"/progress/district/{w.sub_a.pk}/?period=2024",
+        "/progress/indicator/VNEID/",
+    ):
+        assert_accessible(page, live_server.url + url)
+    page.context.clear_cookies()
+    login(page, live_server, w.officer_a.username)
+    assert_accessible(page, f"{live_server.url}/progress/district/{w.sub_a.pk}/")
