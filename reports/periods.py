@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agreements.models import Agreement
 from cooperation.months import add_months, month_start, months_between
@@ -31,6 +32,13 @@ CUT_OFF_DAY = 14  # Decree 09: the period ends on the 14th, the next starts on t
 
 MONTH, QUARTER, HALF, YEAR, PLAN = "month", "quarter", "half", "year", "plan"
 KINDS = (MONTH, QUARTER, HALF, YEAR, PLAN)
+KIND_LABELS = {
+    PLAN: gettext_lazy("Whole plan"),
+    YEAR: gettext_lazy("Years"),
+    HALF: gettext_lazy("6 months"),
+    QUARTER: gettext_lazy("Quarters"),
+    MONTH: gettext_lazy("Months"),
+}
 
 _KEY = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<q>[1-4])|H(?P<h>[12])))?$")
 
@@ -69,6 +77,10 @@ class Period:
         if self.kind == YEAR:
             return _("Year %(year)s") % {"year": year}
         return _("Whole plan")
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
 
     @property
     def date_range(self) -> str:
