@@ -686,12 +686,14 @@ def district_comparison(
     indicator_codes: Sequence[str] = (),
     sort: str = "name",
     today: dt.date | None = None,
+    grid: "CompletenessGrid | None" = None,
 ) -> DistrictComparison:
     """Districts × key indicators: achieved, target, expected and status per district against
     the district's own targets, with completeness and timeliness. Key indicators are the
     ``indicator_codes`` given, else every indicator of ``task``, else the first of each task.
     ``sort``: ``name``, ``status``, ``completeness``, ``timeliness`` or an indicator code
-    (by percent of expected); a leading ``-`` reverses. Seven queries."""
+    (by percent of expected); a leading ``-`` reverses. Pass the page's ``grid`` (same
+    period and scope) to reuse its completeness rates. Seven queries (six with ``grid``)."""
     as_of = today or timezone.localdate()
     closed = last_closed_month(as_of, plan.period_rule)
     indicators = _indicators(plan=plan, task=task, codes=indicator_codes)
@@ -711,9 +713,13 @@ def district_comparison(
         if subs
         else {}
     )
-    grid = _grid_rows(subs=subs, period=period, as_of=as_of)
+    if grid is not None and grid.period == period:
+        by_sub = {row.sub_agreement.pk: row for row in grid.rows}
+        grid_rows = [by_sub.get(sub.pk) for sub in subs]
+    else:
+        grid_rows = _grid_rows(subs=subs, period=period, as_of=as_of)
     rows = []
-    for sub, grid_row in zip(subs, grid, strict=True):
+    for sub, grid_row in zip(subs, grid_rows, strict=True):
         active = _active_months(sub)
         cells = tuple(
             _progress(
@@ -728,8 +734,8 @@ def district_comparison(
             DistrictRow(
                 sub_agreement=sub,
                 cells=cells,
-                completeness=grid_row.completeness,
-                timeliness=grid_row.timeliness,
+                completeness=grid_row.completeness if grid_row else None,
+                timeliness=grid_row.timeliness if grid_row else None,
             )
         )
     return DistrictComparison(

@@ -94,6 +94,7 @@ def province(request: HttpRequest) -> HttpResponse:
         include_provisional=filters.include_provisional,
         task=filters.task,
     )
+    grid = selectors.completeness_grid(plan=plan, period=filters.period, scope=scope)
     comparison = selectors.district_comparison(
         plan=plan,
         period=filters.period,
@@ -101,8 +102,8 @@ def province(request: HttpRequest) -> HttpResponse:
         include_provisional=filters.include_provisional,
         task=filters.task,
         sort=filters.sort,
+        grid=grid,
     )
-    grid = selectors.completeness_grid(plan=plan, period=filters.period, scope=scope)
     context = _common(request, plan, filters)
     sort_keys = [*SORT_KEYS_FIXED, *(i.code for i in comparison.indicators)]
     context.update(

@@ -255,11 +255,11 @@ def _grow(w, districts: int, months: int) -> None:
 
 
 PAGES = [
-    ("province", lambda w: PROVINCE, 24),
+    ("province", lambda w: PROVINCE, 23),
     (
         "province_filtered",
         lambda w: PROVINCE + "?period=2024-Q1&task=1&provisional=1&sort=-status",
-        25,
+        24,
     ),
     ("district", lambda w: district_url(w.sub_a, "?period=2024"), 19),
     ("indicator", lambda w: indicator_url("VNEID"), 22),
