@@ -22,6 +22,7 @@ Rules every function follows (see reports/API.md):
 """
 
 import datetime as dt
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -333,13 +334,32 @@ def district_get(*, plan: Agreement, pk: int, scope: UserScope) -> Agreement:
     return district
 
 
+# Vietnamese letters with a breve, circumflex or horn sort after the bare letter (a < ă < â,
+# o < ô < ơ, u < ư), đ after d; tone marks only break ties.
+_LETTER_MARKS = {"\u0306": "{", "\u0302": "|", "\u031b": "}"}
+
+
+def name_key(name: str) -> tuple[str, str]:
+    """Vietnamese alphabetical order for unit names (the database's binary order would put
+    "Đô Lương" after "Yên Thành")."""
+    letters = []
+    for char in unicodedata.normalize("NFD", name.lower()):
+        if char == "đ":
+            letters.append("d{")
+        elif char in _LETTER_MARKS:
+            letters.append(_LETTER_MARKS[char])
+        elif not unicodedata.combining(char):
+            letters.append(char)
+    return ("".join(letters), name)
+
+
 def _sub_agreements(
     *, plan: Agreement, scope: UserScope, district: Agreement | None
 ) -> list[Agreement]:
     queryset = sub_agreement_list(scope=scope).filter(parent=plan)
     if district is not None:
         queryset = queryset.filter(pk=district.pk)
-    subs = list(queryset)
+    subs = sorted(queryset, key=lambda sub: name_key(sub.org_unit.name))
     if district is not None and not subs:
         raise Http404
     return subs
@@ -755,16 +775,16 @@ def _sort_rows(rows: list[DistrictRow], sort: str, indicators: list[Indicator]) 
     missing = Decimal("-1e18")
 
     def key(row: DistrictRow):
+        name = name_key(row.sub_agreement.org_unit.name)
         if field == "status":
-            return (STATUS_ORDER[row.status], row.sub_agreement.org_unit.name)
+            return (STATUS_ORDER[row.status], name)
         if field in ("completeness", "timeliness"):
             value = getattr(row, field)
-            return (value if value is not None else missing, row.sub_agreement.org_unit.name)
+            return (value if value is not None else missing, name)
         if field in codes:
-            cell = row.cells[codes.index(field)]
-            value = cell.percent_of_expected
-            return (value if value is not None else missing, row.sub_agreement.org_unit.name)
-        return (row.sub_agreement.org_unit.name,)
+            value = row.cells[codes.index(field)].percent_of_expected
+            return (value if value is not None else missing, name)
+        return (name,)
 
     return sorted(rows, key=key, reverse=descending)
 

@@ -362,3 +362,14 @@ def test_home_page_figures_match_the_dashboard(q1):
     assert achievement == {code: row.achieved for code, row in whole.items()}
     # Whole plan: A 35 + B Feb 8 + B Apr 500 = 543.
     assert achievement["TUAN_TRA"] == 543
+
+
+def test_districts_are_listed_in_vietnamese_alphabetical_order():
+    names = ["Huyện Yên Thành", "Huyện Đô Lương", "Huyện Diễn Châu", "Huyện Anh Sơn", "Huyện Ân"]
+    assert sorted(names, key=selectors.name_key) == [
+        "Huyện Anh Sơn",
+        "Huyện Ân",
+        "Huyện Diễn Châu",
+        "Huyện Đô Lương",
+        "Huyện Yên Thành",
+    ]
