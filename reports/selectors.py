@@ -868,15 +868,40 @@ def indicator_trend(
     """The indicator month by month in the period (flows: the month's sum; stocks: each
     unit's latest value so far, summed; ratios: the month's sums divided), with the target
     line, month-on-month and year-on-year change. Five queries."""
+    return indicator_trends(
+        plan=plan,
+        indicators=[indicator],
+        period=period,
+        scope=scope,
+        district=district,
+        include_provisional=include_provisional,
+        today=today,
+    )[0]
+
+
+def indicator_trends(
+    *,
+    plan: Agreement,
+    period: Period,
+    scope: UserScope,
+    indicators: Sequence[Indicator] | None = None,
+    task: Task | None = None,
+    district: Agreement | None = None,
+    include_provisional: bool = False,
+    today: dt.date | None = None,
+) -> tuple[Trend, ...]:
+    """``indicator_trend`` for several indicators at once (``indicators``, else those of
+    ``task``, else all), in the plan's order. At most six queries whatever their number."""
     as_of = today or timezone.localdate()
+    if indicators is None:
+        indicators = _indicators(plan=plan, task=task)
+    indicators = list(indicators)
     subs = _sub_agreements(plan=plan, scope=scope, district=district)
     level = district if district is not None else plan
     active = _active_months(district) if district is not None else _union_months(subs or [plan])
-    targets = _targets([level], [indicator])
-    baselines = _baselines([level], [indicator])
-    schedule = _schedule(indicator, level, active, targets, baselines)
-    if district is None and not scope.sees_all:
-        schedule = _merged_schedule(indicator, subs, _targets(subs, [indicator]), {})
+    merged = district is None and not scope.sees_all
+    targets = _targets(subs if merged else [level], indicators)
+    baselines = {} if merged else _baselines([level], indicators)
     # Months of the period from the plan's first report month to the current one (a trend
     # does not run on past the last unit's end or into the future).
     current = report_month_of(as_of, plan.period_rule)
@@ -886,89 +911,119 @@ def indicator_trend(
     # One year earlier for year-on-year change; stocks also need every earlier month, since a
     # unit's level carries forward until it reports again.
     first = add_months(months[0], -12) if months else period.first_month
-    if indicator.aggregation == Aggregation.LATEST and active:
+    if active:
         first = min(first, active[0])
-    series: dict[dt.date, Decimal | None] = {}
-    provisional: set[dt.date] = set()
-    if subs and months:
+    series: dict[int, dict[dt.date, Decimal | None]] = defaultdict(dict)
+    provisional: dict[int, set[dt.date]] = defaultdict(set)
+    if subs and months and indicators:
         values = ActivityValue.objects.filter(
-            indicator=indicator,
+            indicator__in=[i.pk for i in indicators],
             report__sub_agreement__in=[s.pk for s in subs],
             report__month__gte=first,
             report__month__lte=months[-1],
             report__status__in=_counted(include_provisional),
         )
-        if indicator.aggregation == Aggregation.LATEST:
-            series, provisional = _stock_series(values, first, months[-1])
+        kinds = {i.aggregation for i in indicators}
+        if kinds - {Aggregation.LATEST}:
+            _flow_series(values, series, provisional)
+        if Aggregation.LATEST in kinds:
+            _stock_series(values, first, months[-1], series, provisional)
+    result = []
+    for indicator in indicators:
+        if merged:
+            schedule = _merged_schedule(indicator, subs, targets, {})
         else:
-            submitted = Count("id", filter=Q(report__status=Status.SUBMITTED))
-            both = Q(numerator__isnull=False, denominator__isnull=False)
-            for row in (
-                values.values("report__month")
-                .annotate(
-                    total=Sum("value"),
-                    numerator_sum=Sum("numerator", filter=both),
-                    denominator_sum=Sum("denominator", filter=both),
-                    provisional=submitted,
-                )
-                .order_by()
-            ):
-                month = row["report__month"]
-                if indicator.is_ratio:
-                    denominator = row["denominator_sum"]
-                    series[month] = (
-                        (Decimal(row["numerator_sum"]) / Decimal(denominator) * HUNDRED).quantize(
-                            Decimal("0.01"), ROUND_HALF_UP
-                        )
-                        if denominator
-                        else None
+            schedule = _schedule(indicator, level, active, targets, baselines)
+        values_by_month = series[indicator.pk]
+        result.append(
+            Trend(
+                indicator=indicator,
+                period=period,
+                district=district,
+                include_provisional=include_provisional,
+                points=tuple(
+                    TrendPoint(
+                        month=month,
+                        value=values_by_month.get(month),
+                        target=schedule.month_target(month),
+                        month_on_month=_change(
+                            values_by_month.get(month), values_by_month.get(add_months(month, -1))
+                        ),
+                        year_on_year=_change(
+                            values_by_month.get(month), values_by_month.get(add_months(month, -12))
+                        ),
+                        provisional=month in provisional[indicator.pk],
                     )
-                else:
-                    series[month] = Decimal(row["total"]) if row["total"] is not None else None
-                if row["provisional"]:
-                    provisional.add(month)
-    points = tuple(
-        TrendPoint(
-            month=month,
-            value=series.get(month),
-            target=schedule.month_target(month),
-            month_on_month=_change(series.get(month), series.get(add_months(month, -1))),
-            year_on_year=_change(series.get(month), series.get(add_months(month, -12))),
-            provisional=month in provisional,
+                    for month in months
+                ),
+            )
         )
-        for month in months
-    )
-    return Trend(
-        indicator=indicator,
-        period=period,
-        district=district,
-        include_provisional=include_provisional,
-        points=points,
-    )
+    return tuple(result)
+
+
+def _flow_series(
+    values: QuerySet[ActivityValue],
+    series: dict[int, dict[dt.date, Decimal | None]],
+    provisional: dict[int, set[dt.date]],
+) -> None:
+    """Flows and ratios by indicator and month: one GROUP BY query."""
+    both = Q(numerator__isnull=False, denominator__isnull=False)
+    for row in (
+        values.filter(indicator__aggregation__in=[Aggregation.SUM, Aggregation.RATIO])
+        .values("indicator_id", "indicator__aggregation", "report__month")
+        .annotate(
+            total=Sum("value"),
+            numerator_sum=Sum("numerator", filter=both),
+            denominator_sum=Sum("denominator", filter=both),
+            provisional=Count("id", filter=Q(report__status=Status.SUBMITTED)),
+        )
+        .order_by()
+    ):
+        indicator_id, month = row["indicator_id"], row["report__month"]
+        if row["indicator__aggregation"] == Aggregation.RATIO:
+            denominator = row["denominator_sum"]
+            series[indicator_id][month] = (
+                (Decimal(row["numerator_sum"]) / Decimal(denominator) * HUNDRED).quantize(
+                    Decimal("0.01"), ROUND_HALF_UP
+                )
+                if denominator
+                else None
+            )
+        else:
+            total = row["total"]
+            series[indicator_id][month] = Decimal(total) if total is not None else None
+        if row["provisional"]:
+            provisional[indicator_id].add(month)
 
 
 def _stock_series(
-    values: QuerySet[ActivityValue], first: dt.date, last: dt.date
-) -> tuple[dict[dt.date, Decimal | None], set[dt.date]]:
+    values: QuerySet[ActivityValue],
+    first: dt.date,
+    last: dt.date,
+    series: dict[int, dict[dt.date, Decimal | None]],
+    provisional: dict[int, set[dt.date]],
+) -> None:
     """A stock's level each month: every unit's latest value so far, summed. One query of
-    units × months rows (no aggregation can carry a level forward portably)."""
-    by_unit: dict[int, dict[dt.date, tuple[int, bool]]] = defaultdict(dict)
-    for sub_id, month, value, status in values.filter(value__isnull=False).values_list(
-        "report__sub_agreement_id", "report__month", "value", "report__status"
+    stock indicators × units × months rows (no portable aggregate carries a level forward)."""
+    by_unit: dict[int, dict[int, dict[dt.date, tuple[int, bool]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for indicator_id, sub_id, month, value, status in values.filter(
+        indicator__aggregation=Aggregation.LATEST, value__isnull=False
+    ).values_list(
+        "indicator_id", "report__sub_agreement_id", "report__month", "value", "report__status"
     ):
-        by_unit[sub_id][month] = (value, status == Status.SUBMITTED)
-    series: dict[dt.date, Decimal | None] = {}
-    provisional: set[dt.date] = set()
-    current: dict[int, tuple[int, bool]] = {}
-    for month in months_between(first, last):
-        for sub_id, months in by_unit.items():
-            if month in months:
-                current[sub_id] = months[month]
-        if current:
-            series[month] = Decimal(sum(v for v, _p in current.values()))
-            if any(p for _v, p in current.values()):
-                provisional.add(month)
-    return series, provisional
+        by_unit[indicator_id][sub_id][month] = (value, status == Status.SUBMITTED)
+    for indicator_id, units in by_unit.items():
+        current: dict[int, tuple[int, bool]] = {}
+        for month in months_between(first, last):
+            for sub_id, months in units.items():
+                if month in months:
+                    current[sub_id] = months[month]
+            if current:
+                series[indicator_id][month] = Decimal(sum(v for v, _p in current.values()))
+                if any(p for _v, p in current.values()):
+                    provisional[indicator_id].add(month)
 
 
 def district_due(*, sub_agreement: Agreement, today: dt.date | None = None) -> DistrictDue:

@@ -104,10 +104,18 @@ def province(request: HttpRequest) -> HttpResponse:
         sort=filters.sort,
         grid=grid,
     )
+    trends = selectors.indicator_trends(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        indicators=[row.indicator for row in report.rows],
+        include_provisional=filters.include_provisional,
+    )
     context = _common(request, plan, filters)
     sort_keys = [*SORT_KEYS_FIXED, *(i.code for i in comparison.indicators)]
     context.update(
         report=report,
+        trends=trends,
         sections=_task_sections(report),
         comparison=comparison,
         sort_headers=_sort_headers(filters, sort_keys),
@@ -151,10 +159,19 @@ def district(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
     grid = selectors.completeness_grid(
         plan=plan, period=filters.period, scope=scope, district=sub_agreement
     )
+    trends = selectors.indicator_trends(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        indicators=[row.indicator for row in report.rows],
+        district=sub_agreement,
+        include_provisional=filters.include_provisional,
+    )
     context = _common(request, plan, filters)
     context.update(
         sub_agreement=sub_agreement,
         report=report,
+        trends=trends,
         sections=_task_sections(report),
         grid=grid,
         grid_row=grid.rows[0] if grid.rows else None,

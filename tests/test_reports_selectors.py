@@ -373,3 +373,22 @@ def test_districts_are_listed_in_vietnamese_alphabetical_order():
         "Huyện Đô Lương",
         "Huyện Yên Thành",
     ]
+
+
+def test_trends_of_all_indicators_match_each_indicators_trend(q1, django_assert_max_num_queries):
+    scope = user_scope(q1.leader)
+    with django_assert_max_num_queries(6):
+        trends = selectors.indicator_trends(plan=q1.plan, period=q1.q1, scope=scope, today=TODAY)
+    assert [t.indicator for t in trends] == q1.indicators
+    for trend in trends:
+        single = selectors.indicator_trend(
+            plan=q1.plan, indicator=trend.indicator, period=q1.q1, scope=scope, today=TODAY
+        )
+        assert trend.points == single.points
+    online = {p.month: p.value for p in trends[3].points}
+    # January: 10/40 (B's returned 50/50 left out); February: 0/0 + 1/50 = 2 %.
+    assert online == {
+        D(2024, 1, 1): Decimal("25.00"),
+        D(2024, 2, 1): Decimal("2.00"),
+        D(2024, 3, 1): Decimal("50.00"),
+    }

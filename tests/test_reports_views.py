@@ -255,13 +255,13 @@ def _grow(w, districts: int, months: int) -> None:
 
 
 PAGES = [
-    ("province", lambda w: PROVINCE, 23),
+    ("province", lambda w: PROVINCE, 28),
     (
         "province_filtered",
         lambda w: PROVINCE + "?period=2024-Q1&task=1&provisional=1&sort=-status",
-        24,
+        28,
     ),
-    ("district", lambda w: district_url(w.sub_a, "?period=2024"), 19),
+    ("district", lambda w: district_url(w.sub_a, "?period=2024"), 24),
     ("indicator", lambda w: indicator_url("VNEID"), 22),
     ("indicator_ratio", lambda w: indicator_url("DVC_TT", "?period=2024-H1"), 22),
 ]
