@@ -67,7 +67,10 @@ def _common(
         "filters": filters,
         "periods": period_choices(plan=plan),
         "tasks": list(Task.objects.filter(agreement=plan).order_by("order")),
-        "districts": list(sub_agreement_list(scope=scope).filter(parent=plan)),
+        "districts": sorted(
+            sub_agreement_list(scope=scope).filter(parent=plan),
+            key=lambda sub: selectors.name_key(sub.org_unit.name),
+        ),
         "status_labels": selectors.STATUS_LABELS,
         "cell_labels": selectors.CELL_LABELS,
     }

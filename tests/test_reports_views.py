@@ -302,3 +302,12 @@ def test_benchmark_dashboard_prints_constant_query_counts_and_leaves_no_trace(db
         assert queries == queries_large, row
     assert "rolled back" in lines[-1]
     assert not Agreement.objects.exists() and not MonthlyReport.objects.exists()
+
+
+def test_years_and_ids_are_not_written_with_thousand_separators(client, data):
+    unit = OrgUnit.objects.create(code="BIG", name="Huyện Số Lớn", kind="district")
+    big = f.SubAgreementFactory(pk=12345, parent=data.plan, org_unit=unit)
+    client.force_login(data.leader)
+    html = client.get(PROVINCE + "?period=2024").content.decode()
+    assert f'<option value="{big.pk}">' in html
+    assert "Chỉ tiêu 2024</th>" in html and "2.024" not in html
