@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 Number = int | float | Decimal
@@ -248,7 +249,7 @@ def progress_chart(*, title: str, rows: Sequence) -> SafeString:
             expected = row.expected / row.target_period * 100
         bars.append(
             Bar(
-                label=row.indicator.name,
+                label=row.indicator.display_name(get_language()),
                 value=row.percent,
                 marker=expected,
                 status=row.status,
@@ -258,7 +259,7 @@ def progress_chart(*, title: str, rows: Sequence) -> SafeString:
         lines.append(
             _("%(name)s: %(percent)s %% of target, expected %(expected)s %%, %(status)s")
             % {
-                "name": row.indicator.name,
+                "name": row.indicator.display_name(get_language()),
                 "percent": fmt(row.percent, 1),
                 "expected": fmt(expected, 1),
                 "status": row.status_label,
@@ -279,7 +280,7 @@ def trend_chart(*, title: str, trend) -> SafeString:
     points = trend.points
     latest = trend.latest
     description = _("%(name)s by month, %(first)s to %(last)s. Latest: %(value)s %(unit)s.") % {
-        "name": trend.indicator.name,
+        "name": trend.indicator.display_name(get_language()),
         "first": points[0].month.strftime("%m/%Y") if points else "—",
         "last": points[-1].month.strftime("%m/%Y") if points else "—",
         "value": fmt(latest.value if latest else None, decimals),

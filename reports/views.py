@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Indicator, Task
@@ -225,7 +226,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         trend_points=list(reversed(trend.points)),
         trend_svg=charts.trend_chart(
             title=_("%(indicator)s — %(where)s, by month")
-            % {"indicator": item.name, "where": where},
+            % {"indicator": item.display_name(get_language()), "where": where},
             trend=trend,
         ),
         comparison=comparison,

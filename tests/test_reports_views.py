@@ -311,3 +311,13 @@ def test_years_and_ids_are_not_written_with_thousand_separators(client, data):
     html = client.get(PROVINCE + "?period=2024").content.decode()
     assert f'<option value="{big.pk}">' in html
     assert "Chỉ tiêu 2024</th>" in html and "2.024" not in html
+
+
+def test_english_page_uses_english_indicator_names(client, data):
+    data.patrol.name_en = "Joint night patrol shifts"
+    data.patrol.save()
+    client.force_login(data.leader)
+    client.cookies["django_language"] = "en"
+    html = client.get(PROVINCE + "?period=2024-Q1").content.decode()
+    assert "Joint night patrol shifts" in html
+    assert "Progress of the plan" in html

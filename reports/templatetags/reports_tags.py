@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from reports.charts import fmt
 
@@ -18,6 +19,12 @@ _PK, _MONTH = 987654321, "2099-12"
 def num(value, decimals: int = 0) -> str:
     """Numbers the Vietnamese way: ``{{ value|num }}``, ``{{ value|num:1 }}``."""
     return fmt(value, int(decimals))
+
+
+@register.filter
+def indicator_name(indicator) -> str:
+    """The indicator's name in the page's language (English when it has one)."""
+    return indicator.display_name(get_language())
 
 
 @register.filter
