@@ -27,4 +27,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("progress/", include("reports.urls")),
+    path("documents/", include("reports.urls_pdf")),
 ]

@@ -1,0 +1,138 @@
+"""Issued documents and the background jobs that render them."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agency, Agreement
+
+
+def _random_pdf_name(instance: models.Model, filename: str) -> str:
+    # A random name: the file's address tells nothing and cannot be guessed; downloads go
+    # through a scoped view anyway (MEDIA_ROOT is never served directly).
+    return f"documents/{secrets.token_hex(16)}.pdf"
+
+
+class DocumentKind(models.TextChoices):
+    PROVINCIAL = "provincial", _("Provincial progress report")
+    DISTRICT = "district", _("District report")
+    FINAL = "final", _("Final review of the plan")
+
+
+class IssuedReport(models.Model):
+    """A document as it was issued: the PDF file is kept byte for byte, with the figures it
+    printed (and their hash), so it can be downloaded later exactly as issued even after the
+    monthly data change, and the next draft can show what changed since."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    period = models.CharField(_("period"), max_length=16)  # Period.key: 2024-Q3, 2024, plan…
+    period_label = models.CharField(_("period"), max_length=64)
+    plan = models.ForeignKey(
+        Agreement, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="+"
+    )
+    sub_agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("sub-agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_reports",
+    )
+    issuing_agency = models.ForeignKey(
+        Agency, verbose_name=_("issuing agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    co_issuing_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("co-issuing agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    number = models.CharField(_("number"), max_length=64, blank=True)
+    number_line = models.CharField(_("number line"), max_length=120)
+    title = models.CharField(_("title"), max_length=500)
+    narrative = models.TextField(_("narrative"), blank=True)
+    signatory_title = models.CharField(_("signatory's position"), max_length=200, blank=True)
+    signatory_name = models.CharField(_("signatory"), max_length=200, blank=True)
+    recipients = models.TextField(_("recipients"), blank=True)
+    file = models.FileField(_("PDF file"), upload_to=_random_pdf_name)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    figures = models.JSONField(_("figures"))
+    figures_sha256 = models.CharField(_("SHA-256 of the figures"), max_length=64)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issued report")
+        verbose_name_plural = _("issued reports")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="district", sub_agreement__isnull=False)
+                | (~Q(kind="district") & Q(sub_agreement__isnull=True)),
+                name="issuedreport_district_has_sub_agreement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_line} — {self.title}"
+
+
+class RenderJob(models.Model):
+    """One request to render a document in the background. The requester's page polls the
+    row; the finished draft PDF (or the issued report) is linked here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Rendering")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    period = models.CharField(_("period"), max_length=16)
+    plan = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    sub_agreement = models.ForeignKey(
+        Agreement, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    issue = models.BooleanField(_("issue"), default=False)
+    # Header, narrative, signatory and recipients as entered on the draft form.
+    options = models.JSONField(_("options"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    draft_file = models.FileField(_("draft PDF"), upload_to=_random_pdf_name, blank=True)
+    issued_report = models.ForeignKey(
+        IssuedReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    seconds = models.FloatField(_("render time (s)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("render job")
+        verbose_name_plural = _("render jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} ({self.status})"

@@ -1,0 +1,315 @@
+"""Writes for documents: ask for a render, run it in the background, issue the result.
+
+A render runs in a background thread with a status row (``RenderJob``) that the requester's
+page polls, so a long whole-plan report never blocks a request. In production, a task queue
+(django-tasks, Celery) can call ``render_job_run`` instead of the thread: the job row is the
+whole interface."""
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import close_old_connections, connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.models import Agency, Agreement, AgreementParty
+from agreements.selectors import UserScope, user_scope
+from cooperation.text import nfc
+from reports import selectors_pdf
+from reports.models import DocumentKind, IssuedReport, RenderJob
+from reports.narrative import narrative_build
+from reports.pdf import DocumentMeta, RenderTimings, Signatory, document_title, render_document
+from reports.pdf_data import DocumentFigures, Kind, Period, document_figures
+
+logger = logging.getLogger(__name__)
+
+MAX_PENDING_JOBS = 3
+DEFAULT_RECIPIENTS = {
+    Kind.PROVINCIAL: "- Ban Giám đốc Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;\n"
+    "- Các huyện đoàn, thành đoàn, thị đoàn;\n- Lưu: VT.",
+    Kind.FINAL: "- Bộ Công an (để báo cáo);\n- Trung ương Đoàn (để báo cáo);\n"
+    "- Ban Giám đốc Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;\n- Lưu: VT.",
+    Kind.DISTRICT: "- Công an tỉnh Nghệ An;\n- Ban Thường vụ Tỉnh đoàn;\n- Lưu: VT.",
+}
+
+
+def document_agreement(*, plan: Agreement, kind: str, sub_agreement: Agreement | None):
+    return sub_agreement if kind == Kind.DISTRICT and sub_agreement else plan
+
+
+def document_defaults(*, figures: DocumentFigures) -> dict:
+    """The draft form's starting values: the first party issues, its signatory signs."""
+    agreement = document_agreement(
+        plan=figures.plan, kind=figures.kind, sub_agreement=figures.sub_agreement
+    )
+    parties = selectors_pdf.issuing_agencies(agreement=agreement)
+    first = parties[0] if parties else None
+    second = parties[1] if len(parties) > 1 else None
+    return {
+        "issuer": str(first.agency_id) if first else "",
+        "number": "",
+        "issued_on": timezone.localdate(),
+        "narrative": narrative_build(figures),
+        "signatory_title": first.signatory_title if first else "",
+        "signatory_name": first.signatory_name if first else "",
+        "co_signatory_title": second.signatory_title if second else "",
+        "co_signatory_name": second.signatory_name if second else "",
+        "recipients": DEFAULT_RECIPIENTS[figures.kind],
+    }
+
+
+def document_meta(*, figures: DocumentFigures, options: dict, is_draft: bool) -> DocumentMeta:
+    """Header, signature and text of a document from the draft form's values. The issuer is
+    one of the agreement's parties, or ``joint`` for all of them."""
+    agreement = document_agreement(
+        plan=figures.plan, kind=figures.kind, sub_agreement=figures.sub_agreement
+    )
+    parties = selectors_pdf.issuing_agencies(agreement=agreement)
+    if not parties:
+        raise ValidationError(_("This agreement has no parties to issue the document."))
+    issuer = str(options.get("issuer") or parties[0].agency_id)
+    if issuer == "joint" and len(parties) > 1:
+        chosen = parties[:2]
+    else:
+        chosen = [p for p in parties if str(p.agency_id) == issuer]
+        if not chosen:
+            raise ValidationError(_("Choose an issuing agency that is a party to the agreement."))
+    signatories = [
+        Signatory(
+            title=nfc(options.get("signatory_title")),
+            name=nfc(options.get("signatory_name")),
+            agency_name=chosen[0].agency.name if len(chosen) > 1 else "",
+        )
+    ]
+    if len(chosen) > 1:
+        signatories.append(
+            Signatory(
+                title=nfc(options.get("co_signatory_title")),
+                name=nfc(options.get("co_signatory_name")),
+                agency_name=chosen[1].agency.name,
+            )
+        )
+    issued_on = options.get("issued_on")
+    if isinstance(issued_on, str):
+        issued_on = dt.date.fromisoformat(issued_on) if issued_on else None
+    recipients = tuple(
+        line for line in (nfc(x) for x in (options.get("recipients") or "").splitlines()) if line
+    )
+    return DocumentMeta(
+        agencies=tuple(p.agency for p in chosen),
+        number=nfc(options.get("number")),
+        place=figures.plan.place or "Nghệ An",
+        issued_on=issued_on,
+        narrative=_clean_text(options.get("narrative") or ""),
+        signatories=tuple(signatories),
+        recipients=recipients,
+        is_draft=is_draft,
+    )
+
+
+def _clean_text(text: str) -> str:
+    """NFC, no NULs, Windows line ends folded: the narrative is printed (escaped) as typed."""
+    return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _check_document_access(
+    *, scope: UserScope, kind: str, sub_agreement_id: int | None, plan: Agreement, issue: bool
+) -> Agreement | None:
+    """Another district's (or the province's) document is a 404 for a district user; a user
+    who may read but not issue gets a 403 when issuing."""
+    if kind not in Kind.CHOICES:
+        raise Http404
+    sub_agreement = None
+    if kind == Kind.DISTRICT:
+        sub_agreement = (
+            selectors_pdf.sub_agreements_for(plan=plan, scope=scope)
+            .filter(pk=sub_agreement_id)
+            .first()
+        )
+        if sub_agreement is None:
+            raise Http404
+    elif not scope.sees_all:
+        raise Http404
+    if issue and not (
+        scope.can_review
+        or (sub_agreement is not None and sub_agreement.org_unit_id in scope.officer_unit_ids)
+    ):
+        raise PermissionDenied
+    return sub_agreement
+
+
+def render_job_create(
+    *,
+    user,
+    scope: UserScope,
+    plan: Agreement,
+    kind: str,
+    period: str,
+    sub_agreement_id: int | None,
+    options: dict,
+    issue: bool,
+) -> RenderJob:
+    """Record a render request and start it once the row is committed."""
+    sub_agreement = _check_document_access(
+        scope=scope, kind=kind, sub_agreement_id=sub_agreement_id, plan=plan, issue=issue
+    )
+    try:
+        period_key = Period.parse(period).key if kind != Kind.FINAL else "plan"
+    except ValueError as error:
+        raise ValidationError({"period": _("Choose a valid period.")}) from error
+    if selectors_pdf.pending_jobs(user_id=user.pk) >= MAX_PENDING_JOBS:
+        raise ValidationError(
+            _("You already have documents being rendered; wait until they are ready.")
+        )
+    serialisable = {
+        key: (value.isoformat() if isinstance(value, dt.date) else value)
+        for key, value in options.items()
+    }
+    with transaction.atomic():
+        job = RenderJob(
+            kind=kind,
+            period=period_key,
+            plan=plan,
+            sub_agreement=sub_agreement,
+            issue=issue,
+            options=serialisable,
+            requested_by=user,
+        )
+        job.full_clean()
+        job.save()
+        transaction.on_commit(lambda: render_job_start(job_id=job.pk))
+    return job
+
+
+def render_job_start(*, job_id) -> None:
+    if getattr(settings, "PDF_RENDER_IN_BACKGROUND", True):
+        thread = threading.Thread(
+            target=_run_in_thread, kwargs={"job_id": job_id}, name=f"pdf-{job_id}", daemon=True
+        )
+        thread.start()
+    else:
+        render_job_run(job_id=job_id)
+
+
+def _run_in_thread(*, job_id) -> None:
+    close_old_connections()
+    try:
+        render_job_run(job_id=job_id)
+    finally:
+        connection.close()
+
+
+def render_job_run(*, job_id) -> RenderJob:
+    """Render one job: figures with the requester's own scope (checked again here: their
+    roles may have changed since they asked), then the PDF; issue it if asked."""
+    updated = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.QUEUED).update(
+        status=RenderJob.Status.RUNNING, started_at=timezone.now()
+    )
+    job = RenderJob.objects.select_related("requested_by", "plan", "sub_agreement").get(pk=job_id)
+    if not updated:
+        return job  # already taken by another worker
+    started = time.perf_counter()
+    try:
+        user = job.requested_by
+        scope = user_scope(user)
+        plan = job.plan
+        _check_document_access(
+            scope=scope,
+            kind=job.kind,
+            sub_agreement_id=job.sub_agreement_id,
+            plan=plan,
+            issue=job.issue,
+        )
+        figures = document_figures(
+            kind=job.kind,
+            plan=plan,
+            period=Period.parse(job.period),
+            scope=scope,
+            sub_agreement_id=job.sub_agreement_id,
+        )
+        meta = document_meta(figures=figures, options=job.options, is_draft=not job.issue)
+        timings = RenderTimings()
+        pdf = render_document(figures, meta, timings=timings)
+        if job.issue:
+            job.issued_report = report_issue(
+                user=user, figures=figures, meta=meta, pdf=pdf, pages=timings.pages
+            )
+        else:
+            job.draft_file.save("draft.pdf", ContentFile(pdf), save=False)
+        job.status = RenderJob.Status.DONE
+    except Exception as error:  # a failed render must show on the status page, not vanish
+        logger.exception("Rendering document job %s failed", job_id)
+        job.status = RenderJob.Status.FAILED
+        job.error = str(error)[:500] if isinstance(error, ValidationError) else ""
+    job.finished_at = timezone.now()
+    job.seconds = time.perf_counter() - started
+    job.save()
+    return job
+
+
+@transaction.atomic
+def report_issue(
+    *, user, figures: DocumentFigures, meta: DocumentMeta, pdf: bytes, pages: int
+) -> IssuedReport:
+    """Store an issued document: the PDF as rendered, and the figures it printed."""
+    kind_title, subject = document_title(figures)
+    figures_dict = figures.as_dict()
+    report = IssuedReport(
+        kind=figures.kind,
+        period=figures.period.key,
+        period_label=figures.period_label,
+        plan=figures.plan,
+        sub_agreement=figures.sub_agreement,
+        issuing_agency=meta.agencies[0],
+        co_issuing_agency=meta.agencies[1] if len(meta.agencies) > 1 else None,
+        number=meta.number,
+        number_line=meta.number_line,
+        title=f"{kind_title} {subject}"[:500],
+        narrative=meta.narrative,
+        signatory_title=meta.signatories[0].title if meta.signatories else "",
+        signatory_name=meta.signatories[0].name if meta.signatories else "",
+        recipients="\n".join(meta.recipients),
+        file_sha256=hashlib.sha256(pdf).hexdigest(),
+        figures=figures_dict,
+        figures_sha256=figures.sha256,
+        pages=pages,
+        issued_by=user,
+    )
+    report.file.save("report.pdf", ContentFile(pdf), save=False)
+    report.full_clean()
+    report.save()
+    return report
+
+
+def agencies_for_choice(*, agreement: Agreement) -> list[tuple[str, str]]:
+    parties: list[AgreementParty] = selectors_pdf.issuing_agencies(agreement=agreement)
+    choices = [(str(p.agency_id), p.agency.name) for p in parties]
+    if len(parties) > 1 and {p.agency.kind for p in parties[:2]} >= {
+        Agency.Kind.POLICE,
+        Agency.Kind.YOUTH_UNION,
+    }:
+        choices.append(
+            (
+                "joint",
+                _("Joint report: %(names)s")
+                % {"names": " – ".join(p.agency.name for p in parties[:2])},
+            )
+        )
+    return choices
+
+
+__all__ = [
+    "DocumentKind",
+    "document_defaults",
+    "document_meta",
+    "render_job_create",
+    "render_job_run",
+    "report_issue",
+]

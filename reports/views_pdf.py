@@ -1,0 +1,229 @@
+"""Pages for official documents: choose, draft (edit the text, see what changed), render in
+the background, download. Thin: scope and rules live in selectors_pdf and services_pdf."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from agreements.selectors import current_plan
+from cooperation.context_processors import request_scope
+from cooperation.text import nfc
+from reports import selectors_pdf, services_pdf
+from reports.models import DocumentKind, RenderJob
+from reports.pdf_data import Kind, Period, document_figures, figures_changes
+
+FIELD_NAMES = {
+    "achieved": gettext_lazy("achieved"),
+    "target": gettext_lazy("target"),
+    "baseline": gettext_lazy("baseline"),
+    "months_submitted": gettext_lazy("monthly reports submitted"),
+}
+
+
+class DocumentForm(forms.Form):
+    issuer = forms.ChoiceField(label=gettext_lazy("Issuing agency"))
+    number = forms.CharField(
+        label=gettext_lazy("Number (leave empty to number it by hand)"),
+        max_length=20,
+        required=False,
+    )
+    issued_on = forms.DateField(
+        label=gettext_lazy("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    narrative = forms.CharField(
+        label=gettext_lazy("Summary text"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        max_length=20000,
+        required=False,
+        help_text=gettext_lazy(
+            "Written from the figures; edit it freely. Blank lines separate paragraphs."
+        ),
+    )
+    signatory_title = forms.CharField(
+        label=gettext_lazy("Signatory's position"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    signatory_name = forms.CharField(
+        label=gettext_lazy("Signatory"), max_length=200, required=False
+    )
+    co_signatory_title = forms.CharField(
+        label=gettext_lazy("Second signatory's position (joint report)"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    co_signatory_name = forms.CharField(
+        label=gettext_lazy("Second signatory (joint report)"), max_length=200, required=False
+    )
+    recipients = forms.CharField(
+        label=gettext_lazy("Recipients (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args, issuer_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issuer"].choices = issuer_choices
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str):
+                data[name] = nfc(value) if name != "narrative" else value.replace("\x00", "")
+        return data
+
+
+def _plan_or_404():
+    plan = current_plan()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+@login_required
+def document_index(request: HttpRequest) -> HttpResponse:
+    scope = request_scope(request)
+    plan = _plan_or_404()
+    subs = list(selectors_pdf.sub_agreements_for(plan=plan, scope=scope))
+    kinds = [(k, label) for k, label in DocumentKind.choices if scope.sees_all or k == "district"]
+    return render(
+        request,
+        "reports/documents/index.html",
+        {
+            "plan": plan,
+            "issued": selectors_pdf.issued_report_list(scope=scope)[:100],
+            "kinds": kinds,
+            "periods": selectors_pdf.period_choices(plan=plan, subs=subs),
+            "sub_agreements": subs,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_draft(request: HttpRequest) -> HttpResponse:
+    """The draft of one document: its figures, what changed since the last issued one, and
+    the form for the text, number and signatory. GET parameters choose the document."""
+    scope = request_scope(request)
+    plan = _plan_or_404()
+    kind = request.GET.get("kind", Kind.PROVINCIAL)
+    if kind not in Kind.CHOICES:
+        raise Http404
+    try:
+        period = Period("plan") if kind == Kind.FINAL else Period.parse(request.GET.get("period"))
+    except ValueError:
+        messages.error(request, _("Choose a valid period."))
+        return redirect("pdf:index")
+    try:
+        sub_id = int(request.GET["sub"]) if kind == Kind.DISTRICT else None
+    except (KeyError, ValueError):
+        raise Http404 from None
+    figures = document_figures(
+        kind=kind, plan=plan, period=period, scope=scope, sub_agreement_id=sub_id
+    )
+    agreement = services_pdf.document_agreement(
+        plan=plan, kind=kind, sub_agreement=figures.sub_agreement
+    )
+    issuer_choices = services_pdf.agencies_for_choice(agreement=agreement)
+    previous = selectors_pdf.last_issued(kind=kind, period=period.key, sub_agreement_id=sub_id)
+    changes = (
+        figures_changes(previous=previous.figures, current=figures.as_dict()) if previous else []
+    )
+    may_issue = scope.can_review or (
+        figures.sub_agreement is not None
+        and figures.sub_agreement.org_unit_id in scope.officer_unit_ids
+    )
+    if request.method == "POST":
+        form = DocumentForm(request.POST, issuer_choices=issuer_choices)
+        issue = request.POST.get("action") == "issue"
+        if form.is_valid():
+            try:
+                job = services_pdf.render_job_create(
+                    user=request.user,
+                    scope=scope,
+                    plan=plan,
+                    kind=kind,
+                    period=period.key,
+                    sub_agreement_id=sub_id,
+                    options=form.cleaned_data,
+                    issue=issue,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                return redirect("pdf:job", pk=job.pk)
+    else:
+        form = DocumentForm(
+            initial=services_pdf.document_defaults(figures=figures), issuer_choices=issuer_choices
+        )
+    return render(
+        request,
+        "reports/documents/draft.html",
+        {
+            "figures": figures,
+            "form": form,
+            "previous": previous,
+            "changes": [
+                (what, FIELD_NAMES.get(field, field), before, after)
+                for what, field, before, after in changes
+            ],
+            "unchanged": previous is not None and previous.figures_sha256 == figures.sha256,
+            "may_issue": may_issue,
+        },
+    )
+
+
+@login_required
+def job_status(request: HttpRequest, pk) -> HttpResponse:
+    job = selectors_pdf.render_job_get(pk=pk, user_id=request.user.pk)
+    stale = selectors_pdf.render_job_is_stale(job)
+    pending = job.status in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING) and not stale
+    return render(
+        request,
+        "reports/documents/job.html",
+        {"job": job, "pending": pending, "stale": stale},
+    )
+
+
+@login_required
+def job_download(request: HttpRequest, pk) -> FileResponse:
+    job = selectors_pdf.render_job_get(pk=pk, user_id=request.user.pk)
+    if job.status != RenderJob.Status.DONE or not job.draft_file:
+        raise Http404
+    return _pdf_response(job.draft_file, f"du-thao-{job.kind}-{job.period}.pdf")
+
+
+@login_required
+def issued_download(request: HttpRequest, pk: int) -> FileResponse:
+    report = selectors_pdf.issued_report_get(pk=pk, scope=request_scope(request))
+    return _pdf_response(report.file, f"bao-cao-{report.kind}-{report.period}-{report.pk}.pdf")
+
+
+def _pdf_response(file, filename: str) -> FileResponse:
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def draft_url(*, kind: str, period: str, sub_id: int | None = None) -> str:
+    query = f"?kind={kind}&period={period}"
+    if sub_id:
+        query += f"&sub={sub_id}"
+    return reverse("pdf:draft") + query

@@ -1,0 +1,94 @@
+"""Journey: leadership downloads the quarterly report, issued and as a fresh draft rendered in
+the background while the status page refreshes itself."""
+
+import pytest
+from django.urls import reverse
+
+from agreements.selectors import user_scope
+from reports import services_pdf
+from reports.pdf_data import Kind
+from tests.conftest import login
+from tests.test_pdf import QUARTER, docs, pdf_text  # noqa: F401 — the fixture
+
+
+@pytest.mark.browser
+def test_leadership_downloads_the_quarterly_report(
+    docs,  # noqa: F811 — the fixture
+    live_server,
+    page,
+    settings,
+    tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PDF_RENDER_IN_BACKGROUND = False
+    # Provincial staff issued the Q3 report earlier.
+    services_pdf.render_job_create(
+        user=docs.staff,
+        scope=user_scope(docs.staff),
+        plan=docs.plan,
+        kind=Kind.PROVINCIAL,
+        period=QUARTER,
+        sub_agreement_id=None,
+        options={
+            "issuer": str(docs.police.pk),
+            "number": "27",
+            "issued_on": "2024-10-08",
+            "narrative": "Kết quả quý III/2024.",
+            "signatory_title": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
+            "signatory_name": "Trần Ngọc Tuấn",
+            "recipients": "- Lưu: VT.",
+        },
+        issue=True,
+    )
+    settings.PDF_RENDER_IN_BACKGROUND = True  # the leader's draft renders in a thread
+
+    login(page, live_server, docs.leader.username)
+    page.get_by_role("link", name="Báo cáo PDF").first.click()
+    page.get_by_role("heading", name="Báo cáo đã ban hành").wait_for()
+    with page.expect_download() as issued:
+        page.get_by_role("link", name="Tải PDF Số: 27/BC-CAT quý III/2024").click()
+    text = pdf_text(open(issued.value.path(), "rb").read())
+    assert "Số: 27/BC-CAT" in text and "quý III/2024" in text and "Kết quả quý III/2024." in text
+
+    page.get_by_label("Loại báo cáo").select_option(label="Báo cáo tiến độ toàn tỉnh")
+    page.get_by_label("Kỳ báo cáo (không áp dụng cho báo cáo tổng kết)").select_option(
+        label="Quý III/2024"
+    )
+    page.get_by_role("button", name="Mở dự thảo").click()
+    page.get_by_role("heading", name="Dự thảo báo cáo: quý III/2024").wait_for()
+    # The figures were issued unchanged, so the draft says so.
+    assert page.get_by_text("Số liệu giống với báo cáo Số: 27/BC-CAT").is_visible()
+    assert page.get_by_role("button", name="Ban hành báo cáo").count() == 0
+    page.get_by_role("button", name="Tạo bản PDF dự thảo").click()
+    download_link = page.get_by_role("link", name="Tải bản dự thảo (PDF)")
+    download_link.wait_for(timeout=30000)  # the page refreshes itself until the file is ready
+    with page.expect_download() as draft:
+        download_link.click()
+    text = pdf_text(open(draft.value.path(), "rb").read())
+    assert "DỰ THẢO" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Trong quý III/2024, toàn tỉnh đã thực hiện: 153 ca tuần tra ban đêm" in text
+
+
+@pytest.mark.browser
+def test_documents_pages_are_accessible(docs, live_server, page, settings, tmp_path):  # noqa: F811
+    from tests.test_accessibility import assert_accessible
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PDF_RENDER_IN_BACKGROUND = False
+    job = services_pdf.render_job_create(
+        user=docs.staff,
+        scope=user_scope(docs.staff),
+        plan=docs.plan,
+        kind=Kind.PROVINCIAL,
+        period=QUARTER,
+        sub_agreement_id=None,
+        options={"issuer": str(docs.police.pk), "narrative": "Nội dung."},
+        issue=True,
+    )
+    login(page, live_server, docs.staff.username)
+    for url in (
+        reverse("pdf:index"),
+        reverse("pdf:draft") + f"?kind=provincial&period={QUARTER}",
+        reverse("pdf:job", args=[job.pk]),
+    ):
+        assert_accessible(page, live_server.url + url)
