@@ -26,5 +26,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
+    path("progress/", include("reports.urls")),
     path("documents/", include("reports.urls_pdf")),
 ]

@@ -1,0 +1,71 @@
+"""Dashboard filters carried in the URL, so a view can be bookmarked and shared.
+
+``?period=2024-Q1&task=2&district=17&provisional=1&sort=-status``. Parsing applies the user's
+scope: a district outside it is a 404, wherever it appears."""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.http import Http404, QueryDict
+
+from agreements.models import Agreement, Task
+from agreements.selectors import UserScope
+from reports.periods import Period, period_parse
+from reports.selectors import district_get
+
+_SORT = re.compile(r"^-?[A-Za-z0-9_]{1,32}$")
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    period: Period
+    task: Task | None
+    district: Agreement | None
+    include_provisional: bool
+    sort: str
+    period_invalid: bool = False
+
+    def params(self, **overrides) -> dict[str, str]:
+        """The filters as URL parameters (defaults left out), with some replaced."""
+        params = {
+            "period": self.period.key if self.period.key != "plan" else "",
+            "task": str(self.task.order) if self.task else "",
+            "district": str(self.district.pk) if self.district else "",
+            "provisional": "1" if self.include_provisional else "",
+            "sort": self.sort if self.sort != "name" else "",
+        }
+        params.update({key: str(value) if value else "" for key, value in overrides.items()})
+        return {key: value for key, value in params.items() if value}
+
+    def query(self, **overrides) -> str:
+        encoded = urlencode(self.params(**overrides))
+        return f"?{encoded}" if encoded else ""
+
+
+def filters_parse(query: QueryDict, *, plan: Agreement, scope: UserScope) -> DashboardFilters:
+    """Read the filters; a malformed period falls back to the whole plan (and says so), an
+    unknown task to all tasks, an unreadable district to 404."""
+    period = period_parse(query.get("period"), plan=plan)
+    invalid = period is None
+    if period is None:
+        period = period_parse("plan", plan=plan)
+    task = None
+    if (task_text := query.get("task", "")).isdigit():
+        task = Task.objects.filter(agreement=plan, order=int(task_text)).first()
+    district = None
+    if district_text := query.get("district", ""):
+        if not district_text.isdigit():
+            raise Http404
+        district = district_get(plan=plan, pk=int(district_text), scope=scope)
+    sort = query.get("sort", "name")
+    if not _SORT.match(sort):
+        sort = "name"
+    return DashboardFilters(
+        period=period,
+        task=task,
+        district=district,
+        include_provisional=query.get("provisional") == "1",
+        sort=sort,
+        period_invalid=invalid,
+    )

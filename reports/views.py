@@ -1,0 +1,236 @@
+"""Progress dashboards. Thin views: parse the URL filters (scope applied there and in every
+selector), call the selectors, draw the charts, render. A district user only ever gets their
+own district: the province page sends them to it, any other district is a 404."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from agreements.models import Agreement, Indicator, Task
+from agreements.selectors import current_plan, sub_agreement_list
+from cooperation.context_processors import request_scope
+from reports import charts, selectors
+from reports.filters import DashboardFilters, filters_parse
+from reports.periods import period_choices
+
+SORT_KEYS_FIXED = ("name", "status", "completeness", "timeliness")
+
+
+def _plan() -> Agreement:
+    plan = current_plan()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def _task_sections(report: selectors.ProgressReport) -> list[dict]:
+    return [
+        {
+            "task": group.task,
+            "rows": group.rows,
+            "chart": charts.progress_chart(
+                title=_("Task %(order)s: achieved as %% of target") % {"order": group.task.order},
+                rows=group.rows,
+            ),
+        }
+        for group in report.tasks
+    ]
+
+
+def _sort_headers(filters: DashboardFilters, keys: list[str]) -> dict[str, dict]:
+    """For each sortable column: the link that sorts by it (toggling direction) and its
+    current aria-sort value."""
+    headers = {}
+    for key in keys:
+        if filters.sort == key:
+            next_sort, aria = f"-{key}", "ascending"
+        elif filters.sort == f"-{key}":
+            next_sort, aria = key, "descending"
+        else:
+            next_sort, aria = key, ""
+        headers[key] = {"url": filters.query(sort=next_sort) + "#districts", "aria": aria}
+    return headers
+
+
+def _common(
+    request: HttpRequest, plan: Agreement, filters: DashboardFilters, *, action: str = ""
+) -> dict:
+    scope = request_scope(request)
+    return {
+        # The filter form goes to the province page, which sends a district filter on to the
+        # district's page (and a district user to their own); the indicator page keeps it.
+        "filter_action": action or reverse("reports:province"),
+        "province_query": filters.query(district=""),
+        "plan": plan,
+        "filters": filters,
+        "periods": period_choices(plan=plan),
+        "tasks": list(Task.objects.filter(agreement=plan).order_by("order")),
+        "districts": sorted(
+            sub_agreement_list(scope=scope).filter(parent=plan),
+            key=lambda sub: selectors.name_key(sub.org_unit.name),
+        ),
+        "status_labels": selectors.STATUS_LABELS,
+        "cell_labels": selectors.CELL_LABELS,
+    }
+
+
+@login_required
+def province(request: HttpRequest) -> HttpResponse:
+    scope = request_scope(request)
+    plan = _plan()
+    filters = filters_parse(request.GET, plan=plan, scope=scope)
+    if filters.district is not None or not scope.sees_all:
+        # A district filter, or a district user: the district's own dashboard.
+        district = filters.district
+        if district is None:
+            district = sub_agreement_list(scope=scope).filter(parent=plan).first()
+            if district is None:
+                raise Http404
+        url = reverse("reports:district", args=[district.pk])
+        return redirect(url + filters.query(district=""))
+    report = selectors.province_progress(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        include_provisional=filters.include_provisional,
+        task=filters.task,
+    )
+    grid = selectors.completeness_grid(plan=plan, period=filters.period, scope=scope)
+    comparison = selectors.district_comparison(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        include_provisional=filters.include_provisional,
+        task=filters.task,
+        sort=filters.sort,
+        grid=grid,
+    )
+    trends = selectors.indicator_trends(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        indicators=[row.indicator for row in report.rows],
+        include_provisional=filters.include_provisional,
+    )
+    context = _common(request, plan, filters)
+    sort_keys = [*SORT_KEYS_FIXED, *(i.code for i in comparison.indicators)]
+    context.update(
+        report=report,
+        trends=trends,
+        sections=_task_sections(report),
+        comparison=comparison,
+        sort_headers=_sort_headers(filters, sort_keys),
+        grid=grid,
+        behind_districts=[r for r in comparison.rows if r.status == selectors.BEHIND],
+        # Which indicators need attention, named in the summary so one screen answers it.
+        attention=[
+            (status, rows)
+            for status in (selectors.BEHIND, selectors.AT_RISK)
+            if (rows := [row for row in report.rows if row.status == status])
+        ],
+    )
+    return render(request, "reports/province.html", context)
+
+
+@login_required
+def district(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
+    scope = request_scope(request)
+    plan = _plan()
+    sub_agreement = selectors.district_get(plan=plan, pk=sub_agreement_id, scope=scope)
+    filters = filters_parse(request.GET, plan=plan, scope=scope)
+    if filters.district is not None and filters.district.pk != sub_agreement.pk:
+        url = reverse("reports:district", args=[filters.district.pk])
+        return redirect(url + filters.query(district=""))
+    filters = DashboardFilters(
+        period=filters.period,
+        task=filters.task,
+        district=sub_agreement,
+        include_provisional=filters.include_provisional,
+        sort=filters.sort,
+        period_invalid=filters.period_invalid,
+    )
+    report = selectors.province_progress(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        include_provisional=filters.include_provisional,
+        task=filters.task,
+        district=sub_agreement,
+    )
+    grid = selectors.completeness_grid(
+        plan=plan, period=filters.period, scope=scope, district=sub_agreement
+    )
+    trends = selectors.indicator_trends(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        indicators=[row.indicator for row in report.rows],
+        district=sub_agreement,
+        include_provisional=filters.include_provisional,
+    )
+    context = _common(request, plan, filters)
+    context.update(
+        sub_agreement=sub_agreement,
+        report=report,
+        trends=trends,
+        sections=_task_sections(report),
+        grid=grid,
+        grid_row=grid.rows[0] if grid.rows else None,
+        owed=selectors.district_due(sub_agreement=sub_agreement),
+        can_edit=scope.can_edit_unit(sub_agreement.org_unit_id),
+    )
+    return render(request, "reports/district.html", context)
+
+
+@login_required
+def indicator(request: HttpRequest, code: str) -> HttpResponse:
+    """One indicator: its trend (province, or the district filtered) and every district
+    against its own target — the drill-down from an indicator to the districts."""
+    scope = request_scope(request)
+    plan = _plan()
+    item = Indicator.objects.filter(plan=plan, code=code).select_related("task").first()
+    if item is None:
+        raise Http404
+    filters = filters_parse(request.GET, plan=plan, scope=scope)
+    district = filters.district
+    if district is None and not scope.sees_all:
+        district = sub_agreement_list(scope=scope).filter(parent=plan).first()
+        if district is None:
+            raise Http404
+    trend = selectors.indicator_trend(
+        plan=plan,
+        indicator=item,
+        period=filters.period,
+        scope=scope,
+        district=district,
+        include_provisional=filters.include_provisional,
+    )
+    sort = filters.sort if filters.sort.lstrip("-") in (*SORT_KEYS_FIXED, code) else "status"
+    comparison = selectors.district_comparison(
+        plan=plan,
+        period=filters.period,
+        scope=scope,
+        include_provisional=filters.include_provisional,
+        indicator_codes=[code],
+        sort=sort,
+    )
+    where = district.org_unit.name if district else plan.org_unit.name
+    context = _common(request, plan, filters, action=request.path)
+    context.update(
+        indicator=item,
+        district=district,
+        trend=trend,
+        trend_points=list(reversed(trend.points)),
+        trend_svg=charts.trend_chart(
+            title=_("%(indicator)s — %(where)s, by month")
+            % {"indicator": item.display_name(get_language()), "where": where},
+            trend=trend,
+        ),
+        comparison=comparison,
+        sort_headers=_sort_headers(filters, [*SORT_KEYS_FIXED, code]),
+        decimals=1 if item.is_ratio else 0,
+    )
+    return render(request, "reports/indicator.html", context)
