@@ -206,3 +206,9 @@ def test_ratio_indicator_takes_numerator_and_denominator(client, world):
     client.force_login(world.officer_a)
     page = client.get(entry_url(world.sub_a)).content.decode()
     assert "Hồ sơ trực tuyến" in page and "Tổng số hồ sơ" in page
+
+
+def test_vietnamese_even_when_the_browser_asks_for_english(client, world):
+    client.force_login(world.officer_a)
+    page = client.get(entry_url(world.sub_a), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Lưu nháp" in page.content.decode()
