@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from agreements.models import Agreement, Target
+from agreements.models import Agency, Agreement, Target
 from agreements.selectors import user_scope
 from reports import selectors
 from reports.charts import fmt
@@ -75,7 +75,7 @@ def data(request, docs):  # noqa: F811 — the fixture
 
 
 def render(
-    world, key: str, kind: str = Kind.PROVINCIAL, today: dt.date | None = None
+    world, key: str, kind: str = Kind.PROVINCIAL, today: dt.date | None = None, sub=None
 ) -> tuple[object, str, list[str]]:
     plan = Agreement.objects.get(pk=world.plan.pk)
     figures = document_figures(
@@ -83,11 +83,13 @@ def render(
         plan=plan,
         period=document_period(key, plan=plan),
         scope=user_scope(world.staff),
+        sub_agreement_id=sub,
         today=today,
     )
+    issuer = world.police if sub is None else Agency.objects.get(agreements__agreement_id=sub)
     meta = document_meta(
         figures=figures,
-        options={"issuer": str(world.police.pk), "narrative": "Nội dung.", "number": "5"},
+        options={"issuer": str(issuer.pk), "narrative": "Nội dung.", "number": "5"},
         is_draft=False,
     )
     data = render_document(figures, meta)
@@ -343,3 +345,42 @@ def test_a_period_in_progress_is_judged_against_the_dashboards_expectation(data)
                     row.status_label,
                 ],
             )
+
+
+@pytest.mark.parametrize("key", ["2024-Q3", "2024"])
+def test_district_pdf_prints_the_district_dashboards_figures(data, client, key):
+    plan = Agreement.objects.get(pk=data.plan.pk)
+    period = document_period(key, plan=plan)
+    progress = selectors.province_progress(
+        plan=plan, period=period, scope=user_scope(data.leader), district=data.sub_b
+    )
+    _figures, text, lines = render(data, key, kind=Kind.DISTRICT, sub=data.sub_b.pk)
+    client.force_login(data.leader)
+    response = client.get(reverse("reports:district", args=[data.sub_b.pk]) + f"?period={key}")
+    parser = Tables()
+    parser.feed(response.content.decode())
+    assert period.date_range in text
+    with translation.override("vi"):
+        for row in progress.rows:
+            d = 1 if row.indicator.is_ratio else 0
+            achieved, percent = fmt(row.achieved, d), fmt(row.percent, 1)
+            assert_line(
+                lines,
+                " ".join(row.indicator.name.split()[:2]),
+                [
+                    row.indicator.unit,
+                    fmt(row.target_period, d),
+                    achieved,
+                    percent,
+                    fmt(row.expected, d),
+                    row.status_label,
+                ],
+            )
+            cells = next(
+                cells
+                for table, cells, href in parser.rows
+                if "progress-table" in table and f"/{row.indicator.code}/" in href
+            )
+            assert cells[5].split()[0] == achieved
+            assert cells[6] == (f"{percent} %" if row.percent is not None else "—")
+            assert cells[8] == row.status_label
