@@ -1,12 +1,13 @@
 """The written summary of a document, produced from its figures by plain templated rules.
 
-No judgement is invented: every number in the text is one printed in the tables, so the
-narrative is always true to the figures. Staff may edit it before issuing; the edited text is
-stored with the issued report (and escaped when rendered)."""
+No judgement is invented: the text reads the same selector results as the tables (achieved,
+% of the period's target, status against the expected value, reports submitted), so every
+number in it is one printed in the tables and on the dashboard. Staff may edit it before
+issuing; the edited text is stored with the issued report (and escaped when rendered)."""
 
-from decimal import Decimal
-
-from reports.pdf_data import DocumentFigures, IndicatorFigure, Kind, format_number
+from reports.charts import fmt
+from reports.pdf_data import DocumentFigures, Kind
+from reports.selectors import AT_RISK, BEHIND, ON_TRACK, IndicatorProgress
 
 LAGGING_COUNT = 3
 
@@ -15,22 +16,23 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def indicator_phrase(figure: IndicatorFigure) -> str:
-    """ "412 ca tuần tra ban đêm phối hợp, đạt 103 % kế hoạch"."""
-    value = format_number(figure.achieved)
-    if figure.is_ratio:
-        phrase = f"{_lower_first(figure.name)} là {format_number(figure.achieved, 1)} %"
+def indicator_phrase(row: IndicatorProgress) -> str:
+    """ "412 ca tuần tra ban đêm phối hợp, đạt 103,0 % kế hoạch"."""
+    indicator = row.indicator
+    if indicator.is_ratio:
+        phrase = f"{_lower_first(indicator.name)} là {fmt(row.achieved, 1)} %"
     else:
-        first_word = figure.name.split(" ", 1)[0].lower()
-        unit_word = figure.unit.split(" ", 1)[0].lower()
-        if first_word == unit_word or figure.name.lower().startswith(figure.unit.lower()):
+        value = fmt(row.achieved)
+        first_word = indicator.name.split(" ", 1)[0].lower()
+        unit_word = indicator.unit.split(" ", 1)[0].lower()
+        if first_word == unit_word or indicator.name.lower().startswith(indicator.unit.lower()):
             # The name starts with its unit ("Ca tuần tra…", unit "ca"): "412 ca tuần tra…".
-            phrase = f"{value} {_lower_first(figure.name)}"
+            phrase = f"{value} {_lower_first(indicator.name)}"
         else:
-            phrase = f"{value} {figure.unit} ({_lower_first(figure.name)})"
-    if figure.percent is not None:
-        verb = "bằng" if figure.is_ratio else "đạt"
-        phrase += f", {verb} {format_number(figure.percent)} % kế hoạch"
+            phrase = f"{value} {indicator.unit} ({_lower_first(indicator.name)})"
+    if row.percent is not None:
+        verb = "bằng" if indicator.is_ratio else "đạt"
+        phrase += f", {verb} {fmt(row.percent, 1)} % kế hoạch"
     return phrase
 
 
@@ -44,46 +46,52 @@ def narrative_build(figures: DocumentFigures) -> str:
     area = _lower_first(figures.area_name)
     period = figures.period_label
     paragraphs = []
-    reported = [f for f in figures.indicators if f.achieved is not None]
-    if not reported:
+    if not any(row.achieved is not None for row in figures.rows):
         paragraphs.append(
             f"Trong {period}, {area} chưa có số liệu được phê duyệt cho các chỉ tiêu của kế hoạch."
         )
-    for task in figures.tasks:
-        items = [indicator_phrase(f) for f in task.indicators if f.achieved is not None]
+    first = True
+    for group in figures.tasks:
+        items = [indicator_phrase(row) for row in group.rows if row.achieved is not None]
         if not items:
             continue
-        lead = (
-            f"Trong {period}, {area} đã thực hiện"
-            if task.order == figures.tasks[0].order
-            else "Về nhiệm vụ"
-        )
-        if lead.startswith("Về"):
-            paragraphs.append(f"Về nhiệm vụ {task.order} ({task.name}): " + "; ".join(items) + ".")
+        if first:
+            paragraphs.append(f"Trong {period}, {area} đã thực hiện: " + "; ".join(items) + ".")
+            first = False
         else:
-            paragraphs.append(f"{lead}: " + "; ".join(items) + ".")
+            paragraphs.append(
+                f"Về nhiệm vụ {group.task.order} ({group.task.name}): " + "; ".join(items) + "."
+            )
 
+    # Behind first, then at risk; within each, the furthest from the expected value first.
     lagging = sorted(
-        (f for f in figures.indicators if f.percent is not None and f.percent < 100),
-        key=lambda f: f.percent,
+        (row for row in figures.rows if row.status in (BEHIND, AT_RISK)),
+        key=lambda row: (row.status != BEHIND, row.percent_of_expected),
     )[:LAGGING_COUNT]
     if lagging:
-        names = "; ".join(f"{f.name} (đạt {format_number(f.percent)} %)" for f in lagging)
-        paragraphs.append(f"Các chỉ tiêu còn chậm nhất so với kế hoạch: {names}.")
-    elif any(f.percent is not None for f in figures.indicators):
-        paragraphs.append("Tất cả các chỉ tiêu có kế hoạch đều đạt hoặc vượt kế hoạch.")
+        names = "; ".join(
+            f"{row.indicator.name} ({row.status_label.lower()}"
+            + (f", đạt {fmt(row.percent, 1)} % kế hoạch" if row.percent is not None else "")
+            + ")"
+            for row in lagging
+        )
+        paragraphs.append(f"Các chỉ tiêu chưa đạt mức dự kiến đến nay: {names}.")
+    elif any(row.status == ON_TRACK for row in figures.rows):
+        paragraphs.append("Tất cả các chỉ tiêu có kế hoạch đều đạt mức dự kiến đến nay.")
 
     if figures.months_due:
-        completeness = format_number(figures.completeness or Decimal(0))
         text = (
             f"Tình hình báo cáo: đã nộp {figures.months_submitted}/{figures.months_due} "
-            f"báo cáo tháng phải nộp ({completeness} %)."
+            f"báo cáo tháng phải nộp ({fmt(figures.grid.completeness, 1)} %)."
         )
         missing = figures.districts_missing
-        if figures.kind == Kind.DISTRICT and missing:
-            text += f" Chưa nộp báo cáo tháng {_month_list(missing[0].missing_months)}."
+        if figures.kind == Kind.DISTRICT and figures.own_not_submitted:
+            text += (
+                " Chưa nộp (hoặc bị trả lại) báo cáo tháng "
+                f"{_month_list(figures.own_not_submitted)}."
+            )
         elif missing:
-            names = "; ".join(f"{d.name} (thiếu {len(d.missing_months)} tháng)" for d in missing)
+            names = "; ".join(f"{d.name} (thiếu {len(d.not_submitted)} tháng)" for d in missing)
             text += f" Đơn vị chưa báo cáo đầy đủ: {names}."
         elif figures.kind == Kind.DISTRICT:
             text += " Đã nộp đủ báo cáo các tháng trong kỳ."

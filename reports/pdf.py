@@ -24,6 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 from agreements.models import Agency
 from reports.pdf_data import DocumentFigures, Kind
+from reports.selectors import STATUS_LABELS
 
 STATIC_PREFIX = "/static/"
 # Relative and root-relative URLs in our templates resolve against this base, so
@@ -162,6 +163,7 @@ def document_html(figures: DocumentFigures, meta: DocumentMeta) -> str:
         "subject": subject,
         "paragraphs": [p.strip() for p in meta.narrative.split("\n\n") if p.strip()],
         "Kind": Kind,
+        "status_labels": STATUS_LABELS,
     }
     # Official documents are Vietnamese whatever the interface language of the person who
     # asks for them.

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParty
 from agreements.selectors import UserScope
-from cooperation.months import months_between
+from reports import periods
 from reports.models import DocumentKind, IssuedReport, RenderJob
-from reports.pdf_data import ROMAN, Period, plan_months
+from reports.pdf_data import period_label
 
 # A job still "running" after this long died with its worker (a restart, say).
 STALE_AFTER = dt.timedelta(minutes=10)
@@ -70,20 +70,24 @@ def issuing_agencies(*, agreement: Agreement) -> list[AgreementParty]:
     )
 
 
-def period_choices(*, plan: Agreement, subs: list[Agreement]) -> list[tuple[str, str]]:
-    """Every period a document can cover, newest first within each kind."""
-    months = plan_months(plan, subs)
-    years = sorted({m.year for m in months}, reverse=True)
-    choices = [("plan", f"Cả {Period('plan').label(plan)}")]
-    for year in years:
-        choices.append((str(year), f"Năm {year}"))
-        for half in (2, 1):
-            choices.append((f"{year}-H{half}", Period("half", year, half).label().capitalize()))
-        for quarter in (4, 3, 2, 1):
-            choices.append((f"{year}-Q{quarter}", f"Quý {ROMAN[quarter]}/{year}"))
-    for month in reversed(months_between(months[0], months[-1])):
-        choices.append((f"{month.year}-{month.month:02d}", f"Tháng {month.month}/{month.year}"))
-    return choices
+def period_choices(*, plan: Agreement) -> list[tuple[str, str]]:
+    """Every period a document can cover (the dashboards' periods of the plan), newest first
+    within each kind: the whole plan, then each year with its halves and quarters, then
+    the months."""
+    choices = periods.period_choices(plan=plan)
+    order = {periods.YEAR: 0, periods.HALF: 1, periods.QUARTER: 2}
+
+    def label(period: periods.Period) -> str:
+        text = period_label(period)
+        return f"Cả {text}" if period.kind == periods.PLAN else text[:1].upper() + text[1:]
+
+    whole = [p for p in choices if p.kind == periods.PLAN]
+    spans = sorted(
+        (p for p in choices if p.kind in order),
+        key=lambda p: (-p.first_month.year, order[p.kind], -p.first_month.month),
+    )
+    months = sorted((p for p in choices if p.kind == periods.MONTH), key=lambda p: p.first_month)
+    return [(p.key, label(p)) for p in [*whole, *spans, *reversed(months)]]
 
 
 def sub_agreements_for(*, plan: Agreement, scope: UserScope) -> QuerySet[Agreement]:

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import close_old_connections, connection, transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agreements.models import Agency, Agreement, AgreementParty
@@ -26,7 +26,7 @@ from reports import selectors_pdf
 from reports.models import DocumentKind, IssuedReport, RenderJob
 from reports.narrative import narrative_build
 from reports.pdf import DocumentMeta, RenderTimings, Signatory, document_title, render_document
-from reports.pdf_data import DocumentFigures, Kind, Period, document_figures
+from reports.pdf_data import DocumentFigures, Kind, document_figures, document_period
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +56,19 @@ def document_defaults(*, figures: DocumentFigures) -> dict:
         "issuer": str(first.agency_id) if first else "",
         "number": "",
         "issued_on": timezone.localdate(),
-        "narrative": narrative_build(figures),
+        # The text is Vietnamese like the document, whatever the interface language.
+        "narrative": _narrative_vi(figures),
         "signatory_title": first.signatory_title if first else "",
         "signatory_name": first.signatory_name if first else "",
         "co_signatory_title": second.signatory_title if second else "",
         "co_signatory_name": second.signatory_name if second else "",
         "recipients": DEFAULT_RECIPIENTS[figures.kind],
     }
+
+
+def _narrative_vi(figures: DocumentFigures) -> str:
+    with translation.override("vi"):
+        return narrative_build(figures)
 
 
 def document_meta(*, figures: DocumentFigures, options: dict, is_draft: bool) -> DocumentMeta:
@@ -160,10 +166,10 @@ def render_job_create(
     sub_agreement = _check_document_access(
         scope=scope, kind=kind, sub_agreement_id=sub_agreement_id, plan=plan, issue=issue
     )
-    try:
-        period_key = Period.parse(period).key if kind != Kind.FINAL else "plan"
-    except ValueError as error:
-        raise ValidationError({"period": _("Choose a valid period.")}) from error
+    parsed = document_period("plan" if kind == Kind.FINAL else period, plan=plan)
+    if parsed is None:
+        raise ValidationError({"period": _("Choose a valid period.")})
+    period_key = parsed.key
     if selectors_pdf.pending_jobs(user_id=user.pk) >= MAX_PENDING_JOBS:
         raise ValidationError(
             _("You already have documents being rendered; wait until they are ready.")
@@ -230,7 +236,7 @@ def render_job_run(*, job_id) -> RenderJob:
         figures = document_figures(
             kind=job.kind,
             plan=plan,
-            period=Period.parse(job.period),
+            period=document_period(job.period, plan=plan),
             scope=scope,
             sub_agreement_id=job.sub_agreement_id,
         )

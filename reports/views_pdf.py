@@ -17,12 +17,13 @@ from cooperation.context_processors import request_scope
 from cooperation.text import nfc
 from reports import selectors_pdf, services_pdf
 from reports.models import DocumentKind, RenderJob
-from reports.pdf_data import Kind, Period, document_figures, figures_changes
+from reports.pdf_data import Kind, document_figures, document_period, figures_changes
 
 FIELD_NAMES = {
     "achieved": gettext_lazy("achieved"),
     "target": gettext_lazy("target"),
     "baseline": gettext_lazy("baseline"),
+    "expected": gettext_lazy("Expected by now"),
     "months_submitted": gettext_lazy("monthly reports submitted"),
 }
 
@@ -103,7 +104,7 @@ def document_index(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "issued": selectors_pdf.issued_report_list(scope=scope)[:100],
             "kinds": kinds,
-            "periods": selectors_pdf.period_choices(plan=plan, subs=subs),
+            "periods": selectors_pdf.period_choices(plan=plan),
             "sub_agreements": subs,
         },
     )
@@ -119,9 +120,8 @@ def document_draft(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", Kind.PROVINCIAL)
     if kind not in Kind.CHOICES:
         raise Http404
-    try:
-        period = Period("plan") if kind == Kind.FINAL else Period.parse(request.GET.get("period"))
-    except ValueError:
+    period = document_period("plan" if kind == Kind.FINAL else request.GET.get("period"), plan=plan)
+    if period is None:
         messages.error(request, _("Choose a valid period."))
         return redirect("pdf:index")
     try:

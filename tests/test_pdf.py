@@ -13,14 +13,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from activities.models import MonthlyReport
 from agreements.models import Agency, AgreementParty, Baseline, Indicator, Target
 from agreements.selectors import user_scope
+from reports.charts import fmt
 from reports.models import IssuedReport, RenderJob
 from reports.narrative import narrative_build
-from reports.pdf_data import Kind, Period, document_figures, format_number
+from reports.pdf_data import Kind, document_figures, document_period
 from reports.selectors import plan_achievement
 from tests import factories as f
 
@@ -195,50 +197,66 @@ def issued_pdf(response) -> tuple[IssuedReport, bytes]:
 # --- Figures and text ---------------------------------------------------------------------
 
 
+def quarter(plan):
+    return document_period(QUARTER, plan=plan)
+
+
+def whole_plan(plan):
+    return document_period("plan", plan=plan)
+
+
 def test_quarter_figures_follow_the_aggregation_rules(docs):
     figures = document_figures(
         kind=Kind.PROVINCIAL,
         plan=docs.plan,
-        period=Period.parse(QUARTER),
+        period=quarter(docs.plan),
         scope=user_scope(docs.leader),
     )
-    by_code = {item.code: item for item in figures.indicators}
+    by_code = {row.indicator.code: row for row in figures.rows}
     # Flows add months and districts (approved only: B's submitted September is left out).
     assert by_code["TUAN_TRA"].achieved == 40 + 41 + 42 + 30
     # Stocks: each district's latest month, then added.
     assert by_code["VNEID"].achieved == 720 + 501
     # Ratios: summed numerators over summed denominators, never averaged percentages.
     assert by_code["DVC_TT"].achieved == Decimal("48.44")  # (135 + 20) / (270 + 50)
-    # The quarter's target is the 2024 target pro rata: 480 × 3/12.
-    assert by_code["TUAN_TRA"].target == 120
+    # The quarter's target is the dashboards' (reports.selectors): with a yearly target for
+    # 2024 only, not every plan year, the whole-plan target is phased over the 25 months the
+    # districts report (06/2023–06/2025): 1000 × 3/25.
+    assert by_code["TUAN_TRA"].target_period == 120
     district_b = next(d for d in figures.districts if d.name == "Huyện Bình Thử")
-    assert district_b.missing_months == (dt.date(2024, 7, 1),)
+    assert district_b.not_submitted == [dt.date(2024, 7, 1)]
 
 
 def test_whole_plan_figures_are_the_selectors_figures(docs):
     scope = user_scope(docs.leader)
-    figures = document_figures(kind=Kind.FINAL, plan=docs.plan, period=Period("plan"), scope=scope)
+    figures = document_figures(
+        kind=Kind.FINAL, plan=docs.plan, period=whole_plan(docs.plan), scope=scope
+    )
     selector = {
         item.indicator.code: item.achieved for item in plan_achievement(plan=docs.plan, scope=scope)
     }
-    assert {item.code: item.achieved for item in figures.indicators} == selector
-    # And the per-district sums the adapter computes add up to the same totals.
-    for item in figures.indicators:
-        if item.aggregation == Indicator.Aggregation.SUM:
-            assert sum(d.cells[item.code][0] or 0 for d in figures.districts) == item.achieved
+    assert {row.indicator.code: row.achieved for row in figures.rows} == selector
+    # And the per-district figures (district_comparison) add up to the same totals.
+    for index, row in enumerate(figures.rows):
+        if row.indicator.aggregation == Indicator.Aggregation.SUM:
+            total = sum(d.all_cells[index].achieved or 0 for d in figures.districts)
+            assert total == row.achieved
 
 
 def test_narrative_states_the_figures_laggards_and_missing_districts(docs):
     figures = document_figures(
         kind=Kind.PROVINCIAL,
         plan=docs.plan,
-        period=Period.parse(QUARTER),
+        period=quarter(docs.plan),
         scope=user_scope(docs.staff),
     )
-    text = narrative_build(figures)
+    with translation.override("vi"):
+        text = narrative_build(figures)
     assert text.startswith("Trong quý III/2024, toàn tỉnh đã thực hiện: 153 ca tuần tra ban đêm")
     assert "đạt 127,5 % kế hoạch" in text  # 153 / 120
-    assert "Các chỉ tiêu còn chậm nhất so với kế hoạch: " in text
+    # Laggards are the dashboard's: VNeID is a level, expected on the line from the baseline
+    # 1.500 to the target 2.000 (1.820 by 09/2024), and 1.221 is behind it.
+    assert "Các chỉ tiêu chưa đạt mức dự kiến đến nay: Tài khoản VNeID (chậm tiến độ" in text
     assert "Huyện Bình Thử (thiếu 1 tháng)" in text
     assert unicodedata.is_normalized("NFC", text)
 
@@ -248,7 +266,9 @@ def test_figures_cost_a_fixed_number_of_queries(docs):
 
     def count() -> int:
         with CaptureQueriesContext(connection) as context:
-            document_figures(kind=Kind.FINAL, plan=docs.plan, period=Period("plan"), scope=scope)
+            document_figures(
+                kind=Kind.FINAL, plan=docs.plan, period=whole_plan(docs.plan), scope=scope
+            )
         return len(context)
 
     small = count()
@@ -257,7 +277,9 @@ def test_figures_cost_a_fixed_number_of_queries(docs):
         sub = f.SubAgreementFactory(parent=docs.plan, org_unit=unit)
         for month in Q3_MONTHS:
             month_report(sub, month, {docs.patrol: n, docs.vneid: 10, docs.online: (1, 2)})
-    assert count() == small <= 20
+    # The dashboards' selectors: progress (6), grid (2), two district comparisons sharing the
+    # grid (6 each), one progress per plan year (3 × 6), the sample flag (1), the district list.
+    assert count() == small <= 45
 
 
 # --- The PDF read back ----------------------------------------------------------------------
@@ -278,27 +300,30 @@ def test_police_quarterly_report_reads_back_with_decree_30_layout(
     assert "Công an tỉnh Nghệ An báo cáo kết quả thực hiện quý III/2024" in text
     assert "hòa giải" in text
     assert "PHÓ GIÁM ĐỐC" in text and "Trần Ngọc Tuấn" in text and "Nơi nhận:" in text
-    # Every figure in the summary table is the adapter's figure, in Vietnamese format.
+    # Every figure in the summary table is the selectors' figure, in Vietnamese format.
     figures = document_figures(
         kind=Kind.PROVINCIAL,
         plan=docs.plan,
-        period=Period.parse(QUARTER),
+        period=quarter(docs.plan),
         scope=user_scope(docs.leader),
     )
     lines = pdf_text(data, layout=True).splitlines()
-    for item in figures.indicators:
-        places = 1 if item.is_ratio else None
-        cells = [
-            item.unit,
-            format_number(item.baseline),
-            format_number(item.target),
-            format_number(item.achieved, places),
-            format_number(item.percent, 1),
-        ]
-        # Long names wrap inside their cell: the row's figures share a line with its start.
-        start = " ".join(item.name.split()[:2])
-        pattern = re.escape(start) + r".*\s" + r"\s+".join(map(re.escape, cells)) + r"\s"
-        assert any(re.search(pattern, line) for line in lines), cells
+    with translation.override("vi"):
+        for row in figures.rows:
+            places = 1 if row.indicator.is_ratio else 0
+            cells = [
+                row.indicator.unit,
+                fmt(row.baseline, places),
+                fmt(row.target_period, places),
+                fmt(row.achieved, places),
+                fmt(row.percent, 1),
+                fmt(row.expected, places),
+                row.status_label,
+            ]
+            # Long names wrap inside their cell: the row's figures share a line with its start.
+            start = " ".join(row.indicator.name.split()[:2])
+            pattern = re.escape(start) + r".*\s" + r"\s+".join(map(re.escape, cells))
+            assert any(re.search(pattern, line) for line in lines), cells
     assert "153" in text and "48,4" in text
     assert report.figures_sha256 == figures.sha256
     assert report.file_sha256 == hashlib.sha256(data).hexdigest()
@@ -347,7 +372,8 @@ def test_joint_final_review_carries_both_agencies_and_years(
         i.indicator.code: i.achieved
         for i in plan_achievement(plan=docs.plan, scope=user_scope(docs.leader))
     }
-    assert f"{format_number(selector['TUAN_TRA'])}" in text
+    with translation.override("vi"):
+        assert fmt(selector["TUAN_TRA"]) in text
     assert "PHỤ LỤC" in text and "Huyện Anh Sơn" in text
 
 
@@ -367,7 +393,7 @@ def test_district_report_for_own_district(docs, client, django_capture_on_commit
     assert "Số: 12-BC/ĐTN" in text
     assert "Thực hiện Quy chế phối hợp Huyện Anh Sơn" in text
     assert "123 ca" not in text  # district B's figures are not in A's report
-    assert format_number(Decimal(40 + 41 + 42)) in text
+    assert fmt(Decimal(40 + 41 + 42)) in text
     assert report.sub_agreement == docs.sub_a
 
 

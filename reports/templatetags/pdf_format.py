@@ -1,21 +1,23 @@
-"""Number formats for official documents (1.234.567 and 45,3), independent of the locale."""
+"""Number formats for official documents: the dashboards' own (``reports.charts.fmt``:
+1.234.567 and 45,3), so a PDF prints a figure exactly as the dashboard shows it."""
 
 from django import template
 
-from reports.pdf_data import format_number
+from reports.charts import fmt
 
 register = template.Library()
 
 
 @register.filter
-def vn_number(value, places=None):
-    return format_number(value, None if places in (None, "") else int(places))
+def vn_number(value, places=0):
+    return fmt(value, int(places or 0))
 
 
 @register.filter
-def cell(district, code):
-    """(achieved, target, percent) of one indicator in a district row."""
-    return district.cells.get(code, (None, None, None))
+def decimals(indicator) -> int:
+    """Ratios (percentages) print with one decimal, counts as whole numbers (as on the
+    dashboards)."""
+    return 1 if indicator.is_ratio else 0
 
 
 @register.filter
@@ -26,3 +28,8 @@ def month_year(day):
 @register.filter
 def upper_vi(text):
     return (text or "").upper()
+
+
+@register.filter
+def at(sequence, position):
+    return sequence[position]

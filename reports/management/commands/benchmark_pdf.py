@@ -16,7 +16,7 @@ from agreements.models import Agency, Agreement, Membership
 from agreements.selectors import UserScope, current_plan
 from reports.narrative import narrative_build
 from reports.pdf import DocumentMeta, RenderTimings, Signatory, document_html, html_to_pdf
-from reports.pdf_data import Kind, Period, document_figures
+from reports.pdf_data import Kind, document_figures, document_period
 
 IMPORT_PROBE = (
     "import time; t = time.perf_counter(); import weasyprint; "
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         tiny = document_figures(
             kind=Kind.DISTRICT if sub else Kind.PROVINCIAL,
             plan=plan,
-            period=Period.parse(quarter),
+            period=document_period(quarter, plan=plan),
             scope=scope,
             sub_agreement_id=sub.pk if sub else None,
         )
@@ -80,20 +80,21 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"baseline (district document, {repeat} runs): {baseline:.2f} s")
 
+        whole_plan = document_period("plan", plan=plan)
         cases = [
             (
                 "provincial, quarter " + quarter,
                 Kind.PROVINCIAL,
-                Period.parse(quarter),
+                document_period(quarter, plan=plan),
                 None,
                 [police],
             ),
-            ("provincial, whole plan", Kind.PROVINCIAL, Period("plan"), None, [police]),
-            ("final review (joint)", Kind.FINAL, Period("plan"), None, [police, union]),
+            ("provincial, whole plan", Kind.PROVINCIAL, whole_plan, None, [police]),
+            ("final review (joint)", Kind.FINAL, whole_plan, None, [police, union]),
             (
                 "district, quarter " + quarter,
                 Kind.DISTRICT,
-                Period.parse(quarter),
+                document_period(quarter, plan=plan),
                 sub.pk if sub else None,
                 [district_union],
             ),
