@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from activities.models import ActivityValue, MonthlyReport
-from activities.selectors import reporting_months
+from activities.models import ActivityValue
+from activities.selectors import approved_values, reporting_months
 from activities.spreadsheet import month_text, row_key
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope, sub_agreement_list
@@ -108,23 +108,13 @@ def approved_figures(
     readable = sub_agreement_list(scope=scope).filter(parent=plan)
     if sub_agreement_ids:
         readable = readable.filter(pk__in=sub_agreement_ids)
-    values = (
-        ActivityValue.objects.filter(
-            report__sub_agreement__in=readable,
-            report__status=MonthlyReport.Status.APPROVED,
-            report__month__gte=first,
-            report__month__lte=last,
-        )
-        .filter(**({"indicator__task_id": task_id} if task_id else {}))
-        .select_related("report__sub_agreement__org_unit", "indicator__task")
-        .order_by(
-            "report__sub_agreement__org_unit__name",
-            "report__month",
-            "indicator__task__order",
-            "indicator__order",
-            "indicator__code",
-        )
+    values = approved_values().filter(
+        report__sub_agreement__in=readable,
+        report__month__gte=first,
+        report__month__lte=last,
     )
+    if task_id:
+        values = values.filter(indicator__task_id=task_id)
     return [
         FigureRow(
             unit_code=v.report.sub_agreement.org_unit.code,

@@ -11,6 +11,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.selectors import approved_values
 from activities.services import audit_record_change, model_snapshot
 from activities.spreadsheet import month_text, neutralise
 from cooperation.text import nfc
@@ -213,17 +214,7 @@ class ApprovedValueResource(FormulaSafeExportMixin, resources.ModelResource):
         return month_text(value.report.month)
 
     def get_queryset(self):
-        return (
-            ActivityValue.objects.filter(report__status=MonthlyReport.Status.APPROVED)
-            .select_related("report__sub_agreement__org_unit", "indicator__task")
-            .order_by(
-                "report__sub_agreement__org_unit__name",
-                "report__month",
-                "indicator__task__order",
-                "indicator__order",
-                "indicator__code",
-            )
-        )
+        return approved_values()
 
     def filter_export(self, queryset, **kwargs):
         # The admin exports from the monthly reports' list: keep its filters, then take the

@@ -192,3 +192,19 @@ def late_units(*, scope: UserScope, today: dt.date) -> list[LateUnit]:
             result.append(LateUnit(sub_agreement=agreement, overdue_months=overdue))
     result.sort(key=lambda unit: -len(unit.overdue_months))
     return result
+
+
+def approved_values() -> QuerySet[ActivityValue]:
+    """Official figures (approved months only) in the order every export uses: district,
+    month, then the plan's task and indicator order."""
+    return (
+        ActivityValue.objects.filter(report__status=Status.APPROVED)
+        .select_related("report__sub_agreement__org_unit", "indicator__task")
+        .order_by(
+            "report__sub_agreement__org_unit__name",
+            "report__month",
+            "indicator__task__order",
+            "indicator__order",
+            "indicator__code",
+        )
+    )
