@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import AuditEvent
 from activities.services import audit_record_change, model_snapshot
+from agreements.documents import AgreementForm
 from agreements.models import (
     Agency,
     Agreement,
@@ -84,6 +85,7 @@ class TaskInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(AuditedAdmin):
+    form = AgreementForm  # checks the signed PDF and stores it under a random name
     list_display = ["title", "org_unit", "number", "signed_on", "start_date", "end_date", "status"]
     list_filter = ["status", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "number", "org_unit__name"]

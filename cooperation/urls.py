@@ -26,4 +26,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
+    path("audit/", include("activities.urls_audit")),
+    path("", include("agreements.urls")),
 ]

@@ -1,0 +1,23 @@
+"""The administration is for the plan's managers only.
+
+Django lets any active user with ``is_staff`` in; here the user must also hold the admin or
+provincial staff role (a Membership, or superuser). A district officer who was made staff by
+mistake therefore still cannot open the administration."""
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
+
+
+class RoleAdminSite(AdminSite):
+    def has_permission(self, request: HttpRequest) -> bool:
+        if not super().has_permission(request):
+            return False
+        # Imported here: this module is loaded with INSTALLED_APPS, before models are ready.
+        from cooperation.context_processors import request_scope
+
+        return request_scope(request).can_manage
+
+
+class RoleAdminConfig(AdminConfig):
+    default_site = "cooperation.admin_site.RoleAdminSite"
