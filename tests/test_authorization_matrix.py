@@ -45,14 +45,15 @@ REVIEWERS =        "login  403     403     403      403      ok    403    ok"
 REVIEW_ACTION =    "login  403     404     403      404      ok    403    ok"
 NOT_ALLOWED =      "login  405     405     405      405      405   405    405"
 PUBLIC =           "ok     ok      ok      ok       ok       ok    ok     ok"
+NOT_ALLOWED_ANYONE = "405  405     405     405      405      405   405    405"
+TO_LOGIN =         "login  login   login   login    login    login login  login"
 
 EXPECTED: dict[str, dict[str, str]] = {
     "home":                     {"GET": LOGGED_IN,      "POST": LOGGED_IN},
     # The login page sends signed-in users home (a redirect that is not to login: "ok").
     "login":                    {"GET": PUBLIC,         "POST": PUBLIC},
     # Logging out (POST only) ends on the login page, whoever you were.
-    "logout":                   {"GET": "405    405     405     405      405      405   405    405",
-                                 "POST": "login  login   login   login    login    login login  login"},
+    "logout":                   {"GET": NOT_ALLOWED_ANYONE, "POST": TO_LOGIN},
     "password_change":          {"GET": LOGGED_IN,      "POST": LOGGED_IN},
     "password_change_done":     {"GET": LOGGED_IN,      "POST": NOT_ALLOWED},
     "activities:month_list":    {"GET": DISTRICT_READ,  "POST": DISTRICT_READ},
