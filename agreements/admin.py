@@ -29,7 +29,9 @@ class AuditedAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             audit_record_change(
                 user=request.user,
-                obj=obj,
+                # Re-read, so "after" is what the database holds (250.00, not the typed 250)
+                # and compares like with like against "before".
+                obj=type(obj).objects.get(pk=obj.pk),
                 before=before,
                 action=AuditEvent.Action.ADMIN_CHANGE if change else AuditEvent.Action.ADMIN_ADD,
             )
