@@ -321,3 +321,28 @@ def test_every_fuzz_test_ran_its_examples():
     ):
         assert test.hypothesis.inner_test  # decorated by @given
         assert test._hypothesis_internal_use_settings.max_examples == MAX_EXAMPLES
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_service_refuses_a_comment_that_nfc_makes_too_long(world, existing):
+    """Imports call the service directly, without the form: it must refuse too. Before the
+    fix PostgreSQL raised DataError on insert and bulk_update's CAST silently truncated."""
+    from django.core.exceptions import ValidationError
+
+    from activities import services
+    from agreements.selectors import user_scope
+
+    report = f.MonthlyReportFactory(sub_agreement=world.sub_a, month=world.month)
+    if existing:
+        f.ActivityValueFactory(report=report, indicator=world.patrol, value=1, comment="cũ")
+    before = _snapshot()
+    with pytest.raises(ValidationError) as refused, transaction.atomic():
+        services.report_save_draft(
+            report=report,
+            user=world.officer_a,
+            scope=user_scope(world.officer_a),
+            version=1,
+            values={world.patrol.pk: services.ValueInput(value=2, comment="\u0958" * 500)},
+        )
+    assert "TUAN_TRA" in refused.value.message_dict
+    assert _snapshot() == before
