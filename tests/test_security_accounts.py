@@ -272,3 +272,14 @@ def test_gunicorn_config_reads_workers_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "True", "45", "127.0.0.1:8000"]
+
+
+def test_every_environment_variable_is_documented_in_the_deploy_guide():
+    guide = (BASE_DIR / "docs" / "deploy.md").read_text()
+    settings_text = (BASE_DIR / "cooperation" / "settings.py").read_text()
+    gunicorn_text = (BASE_DIR / "gunicorn.conf.py").read_text()
+    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_text))
+    names |= set(re.findall(r'(?:environ\.get|_int)\(\s*"([A-Z_]+)"', gunicorn_text))
+    assert {"SECRET_KEY", "DATABASE_URL", "STATICFILES_BACKEND", "WEB_CONCURRENCY"} <= names
+    missing = sorted(name for name in names if f"`{name}`" not in guide)
+    assert not missing, f"add these to the table in docs/deploy.md: {missing}"
