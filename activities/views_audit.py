@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from activities.models import AuditEvent
 from agreements.selectors import UserScope
 from cooperation.context_processors import request_scope
+from cooperation.text import nfc
 
 PAGE_SIZE = 50
 
@@ -74,7 +75,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     filters = {
         "actor_id": _int_param(request, "user"),
         "report_id": _int_param(request, "report"),
-        "object_type": request.GET.get("object_type", "")[:64],
+        # nfc() also drops NUL characters, which PostgreSQL refuses in a query (a 500).
+        "object_type": nfc(request.GET.get("object_type", ""))[:64],
         "action": action,
     }
     events = audit_event_list(scope=scope, **filters)

@@ -312,12 +312,48 @@ def test_login_survives_hostile_input(world, client, username, password, setting
     assert "_auth_user_id" not in client.session
 
 
+@FUZZ
+@given(old=hostile_text, new1=hostile_text, new2=hostile_text, same=st.booleans())
+def test_password_change_survives_hostile_input(world, client, old, new1, new2, same):
+    client.force_login(world.officer_a)
+    hash_before = world.officer_a.password
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": new1, "new_password2": new1 if same else new2},
+    )
+    # Nobody knows the real old password here, so every attempt is refused, in Vietnamese.
+    assert response.status_code == 200
+    errors = [str(m) for messages in response.context["form"].errors.values() for m in messages]
+    assert errors
+    _assert_vietnamese(errors)
+    world.officer_a.refresh_from_db()
+    assert world.officer_a.password == hash_before
+
+
+@FUZZ
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["user", "report", "object_type", "action", "page"]), hostile_text
+    )
+)
+@example(query={"object_type": "\x00"})  # was a 500 on PostgreSQL
+@example(query={"user": "\x00", "report": "１２", "page": "-1", "action": "save\x00"})
+def test_audit_filters_survive_hostile_input(world, client, query):
+    client.force_login(world.staff)
+    # Long values are cut (a URL this long would be refused by nginx first).
+    query = {key: value[:2000] for key, value in query.items()}
+    response = client.get(reverse("audit:list"), query)
+    assert response.status_code == 200
+
+
 def test_every_fuzz_test_ran_its_examples():
     """Guard against hypothesis silently running fewer examples (e.g. a settings profile)."""
     for test in (
         test_month_entry_survives_hostile_input,
         test_review_survives_hostile_input,
         test_login_survives_hostile_input,
+        test_password_change_survives_hostile_input,
+        test_audit_filters_survive_hostile_input,
     ):
         assert test.hypothesis.inner_test  # decorated by @given
         assert test._hypothesis_internal_use_settings.max_examples == MAX_EXAMPLES
