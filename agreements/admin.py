@@ -16,9 +16,10 @@ from agreements.models import (
     Target,
     Task,
 )
+from cooperation.admin_site import SafeAutocompleteMixin
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     """Every add, change and delete in the administration lands in the audit trail."""
 
     def save_model(self, request, obj, form, change):
@@ -74,7 +75,7 @@ class AgencyAdmin(AuditedAdmin):
     autocomplete_fields = ["org_unit"]
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(SafeAutocompleteMixin, admin.TabularInline):
     model = AgreementParty
     extra = 0
     autocomplete_fields = ["agency"]

@@ -307,3 +307,26 @@ def test_staff_read_the_trail_per_user_and_per_report(world, client):
     for junk in ({"report": "1; DROP TABLE"}, {"user": "9" * 40}, {"action": "<x>"}):
         assert client.get(reverse("audit:list"), junk).status_code == 200
     assert client.get(reverse("audit:user", args=[987654])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        ("agency", "org_unit"),
+        ("membership", "org_unit"),
+        ("orgunit", "parent"),
+        ("target", "agreement"),
+        ("agreement", "parent"),
+    ],
+)
+def test_forged_autocomplete_values_are_refused_not_a_crash(
+    world, client, admin_user, model, field
+):
+    """Found by the wapiti scan: a non-numeric id in an autocomplete field was a 500."""
+    client.force_login(admin_user)
+    url = reverse(f"admin:agreements_{model}_add")
+    data = _form_data(client.get(url))
+    data[field] = "¿'\"("
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "hợp lệ" in response.content.decode()  # "… không hợp lệ": refused, in Vietnamese
