@@ -37,6 +37,37 @@ class AuditedAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
                 action=AuditEvent.Action.ADMIN_CHANGE if change else AuditEvent.Action.ADMIN_ADD,
             )
 
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (an agreement's parties and tasks) are audited like the parent."""
+        with transaction.atomic():
+            deleted = [f.instance for f in formset.deleted_forms if f.instance.pk]
+            for obj in deleted:
+                audit_record_change(
+                    user=request.user,
+                    obj=obj,
+                    before=model_snapshot(obj),
+                    action=AuditEvent.Action.ADMIN_DELETE,
+                )
+            before = {
+                f.instance.pk: model_snapshot(type(f.instance).objects.get(pk=f.instance.pk))
+                for f in formset.initial_forms
+                if f.instance.pk and f.has_changed() and f.instance not in deleted
+            }
+            super().save_formset(request, form, formset, change)
+            for obj in formset.new_objects:
+                audit_record_change(
+                    user=request.user,
+                    obj=type(obj).objects.get(pk=obj.pk),
+                    action=AuditEvent.Action.ADMIN_ADD,
+                )
+            for obj, _fields in formset.changed_objects:
+                audit_record_change(
+                    user=request.user,
+                    obj=type(obj).objects.get(pk=obj.pk),
+                    before=before.get(obj.pk, {}),
+                    action=AuditEvent.Action.ADMIN_CHANGE,
+                )
+
     def delete_model(self, request, obj):
         with transaction.atomic():
             audit_record_change(

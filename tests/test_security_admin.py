@@ -330,3 +330,24 @@ def test_forged_autocomplete_values_are_refused_not_a_crash(
     response = client.post(url, data)
     assert response.status_code == 200
     assert "hợp lệ" in response.content.decode()  # "… không hợp lệ": refused, in Vietnamese
+
+
+def test_agreement_inline_rows_are_audited(world, client, admin_user):
+    """Tasks and parties are edited inline on the agreement page; they are audited too."""
+    client.force_login(admin_user)
+    url = reverse("admin:agreements_agreement_change", args=[world.plan.pk])
+    data = _form_data(client.get(url))
+    first_task = world.tasks[0]
+    index = next(
+        key.split("-")[1]
+        for key, value in data.items()
+        if key.startswith("tasks-") and key.endswith("-id") and value == first_task.pk
+    )
+    data[f"tasks-{index}-name"] = "Tuần tra kiểm soát ban đêm"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = AuditEvent.objects.get(object_type="agreements.task")
+    assert event.action == AuditEvent.Action.ADMIN_CHANGE
+    assert event.object_id == str(first_task.pk)
+    assert event.before == {"name": "Nhiệm vụ 1"}
+    assert event.after == {"name": "Tuần tra kiểm soát ban đêm"}
