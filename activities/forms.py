@@ -4,8 +4,24 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.services import ValueInput
 from agreements.models import Indicator
+from cooperation.text import nfc
 
 MAX_FIGURE = 10**12
+# Versions count saves of one month; anything beyond a 32-bit integer is a forged form:
+# refuse it in the form rather than carry it into database lookups.
+MAX_VERSION = 2**31 - 1
+
+
+class TextField(forms.CharField):
+    """Text normalised *before* validation: NFC (so max_length counts what is stored: NFC can
+    lengthen a string) and without NUL characters (PostgreSQL refuses them)."""
+
+    def to_python(self, value):
+        return nfc(super().to_python(value))
+
+
+def _version_field() -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
 
 
 def _number_field(label: str) -> forms.IntegerField:
@@ -27,8 +43,8 @@ def _number_field(label: str) -> forms.IntegerField:
 
 
 class MonthlyEntryForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    narrative = forms.CharField(
+    version = _version_field()
+    narrative = TextField(
         label=_("Narrative"),
         required=False,
         max_length=5000,
@@ -48,7 +64,7 @@ class MonthlyEntryForm(forms.Form):
                 )
             else:
                 self.fields[f"v_{indicator.pk}"] = _number_field(indicator.name)
-            self.fields[f"c_{indicator.pk}"] = forms.CharField(
+            self.fields[f"c_{indicator.pk}"] = TextField(
                 label=_("Comment"), required=False, max_length=500
             )
 
@@ -106,8 +122,8 @@ class MonthlyEntryForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(
+    version = _version_field()
+    reason = TextField(
         label=_("Reason"),
         required=False,
         max_length=2000,

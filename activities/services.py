@@ -20,6 +20,7 @@ from cooperation.months import current_month, month_start
 from cooperation.text import nfc
 
 Status = MonthlyReport.Status
+COMMENT_MAX_LENGTH = ActivityValue._meta.get_field("comment").max_length
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,13 @@ def _validate_inputs(indicators: Mapping[int, Indicator], values: Mapping[int, V
         if indicator is None:
             raise ValidationError(_("Unknown indicator."))
         numbers = (entry.value, entry.numerator, entry.denominator)
+        # Checked after NFC, which can lengthen text: too long would be a DataError on insert
+        # and, worse, silently truncated by bulk_update's CAST on PostgreSQL.
+        if len(nfc(entry.comment)) > COMMENT_MAX_LENGTH:
+            errors.setdefault(indicator.code, []).append(
+                _("A comment can have at most %(limit)d characters.")
+                % {"limit": COMMENT_MAX_LENGTH}
+            )
         if any(n is not None and n < 0 for n in numbers):
             errors.setdefault(indicator.code, []).append(_("Figures cannot be negative."))
         if indicator.is_ratio:

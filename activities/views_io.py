@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from activities import exports, imports
 from activities.forms_io import ExportForm, PeriodForm, UploadForm
@@ -61,6 +61,7 @@ def _quarter(text: str) -> tuple[dt.date, dt.date] | None:
 
 
 @login_required
+@require_safe
 def template_download(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     if not _can_import(scope):
@@ -165,6 +166,7 @@ def _preview_context(batch) -> dict:
 
 
 @login_required
+@require_safe
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     scope = request_scope(request)
     if not _can_import(scope):
@@ -230,6 +232,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def export(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     if not scope.is_authenticated:

@@ -8,6 +8,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from activities.models import AuditEvent
 from activities.services import audit_record_change, model_snapshot
+from agreements.documents import AgreementForm
 from agreements.models import (
     Agency,
     Agreement,
@@ -20,9 +21,44 @@ from agreements.models import (
     Task,
 )
 from agreements.resources import BaselineResource, IndicatorResource, TargetResource
+from cooperation.admin_site import SafeAutocompleteMixin
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedInlinesMixin:
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (an agreement's parties and tasks, a user's roles) are audited like
+        the parent."""
+        with transaction.atomic():
+            deleted = [f.instance for f in formset.deleted_forms if f.instance.pk]
+            for obj in deleted:
+                audit_record_change(
+                    user=request.user,
+                    obj=obj,
+                    before=model_snapshot(obj),
+                    action=AuditEvent.Action.ADMIN_DELETE,
+                )
+            before = {
+                f.instance.pk: model_snapshot(type(f.instance).objects.get(pk=f.instance.pk))
+                for f in formset.initial_forms
+                if f.instance.pk and f.has_changed() and f.instance not in deleted
+            }
+            super().save_formset(request, form, formset, change)
+            for obj in formset.new_objects:
+                audit_record_change(
+                    user=request.user,
+                    obj=type(obj).objects.get(pk=obj.pk),
+                    action=AuditEvent.Action.ADMIN_ADD,
+                )
+            for obj, _fields in formset.changed_objects:
+                audit_record_change(
+                    user=request.user,
+                    obj=type(obj).objects.get(pk=obj.pk),
+                    before=before.get(obj.pk, {}),
+                    action=AuditEvent.Action.ADMIN_CHANGE,
+                )
+
+
+class AuditedAdmin(SafeAutocompleteMixin, AuditedInlinesMixin, admin.ModelAdmin):
     """Every add, change and delete in the administration lands in the audit trail."""
 
     def save_model(self, request, obj, form, change):
@@ -33,7 +69,9 @@ class AuditedAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             audit_record_change(
                 user=request.user,
-                obj=obj,
+                # Re-read, so "after" is what the database holds (250.00, not the typed 250)
+                # and compares like with like against "before".
+                obj=type(obj).objects.get(pk=obj.pk),
                 before=before,
                 action=AuditEvent.Action.ADMIN_CHANGE if change else AuditEvent.Action.ADMIN_ADD,
             )
@@ -76,7 +114,7 @@ class AgencyAdmin(AuditedAdmin):
     autocomplete_fields = ["org_unit"]
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(SafeAutocompleteMixin, admin.TabularInline):
     model = AgreementParty
     extra = 0
     autocomplete_fields = ["agency"]
@@ -89,6 +127,7 @@ class TaskInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(AuditedAdmin):
+    form = AgreementForm  # checks the signed PDF and stores it under a random name
     list_display = ["title", "org_unit", "number", "signed_on", "start_date", "end_date", "status"]
     list_filter = ["status", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "number", "org_unit__name"]
@@ -140,7 +179,7 @@ class MembershipAdmin(AuditedAdmin):
 admin.site.empty_value_display = _("(none)")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["org_unit"]
@@ -152,6 +191,8 @@ admin.site.unregister(UserModel)
 
 
 @admin.register(UserModel)
-class UserWithRolesAdmin(UserAdmin):
+class UserWithRolesAdmin(SafeAutocompleteMixin, AuditedInlinesMixin, UserAdmin):
+    """Roles granted or removed on the user page are audited like any other membership."""
+
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]

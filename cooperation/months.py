@@ -33,5 +33,5 @@ def parse_month(text: str) -> dt.date | None:
     try:
         year, month = text.split("-")
         return dt.date(int(year), int(month), 1)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # "99999999999999999999-01" overflows
         return None

@@ -28,4 +28,6 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("progress/", include("reports.urls")),
     path("documents/", include("reports.urls_pdf")),
+    path("audit/", include("activities.urls_audit")),
+    path("", include("agreements.urls")),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement, Indicator, Task
 from agreements.selectors import current_plan, sub_agreement_list
@@ -78,6 +79,7 @@ def _common(
 
 
 @login_required
+@require_safe
 def province(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     plan = _plan()
@@ -136,6 +138,7 @@ def province(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def district(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
     scope = request_scope(request)
     plan = _plan()
@@ -186,6 +189,7 @@ def district(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     """One indicator: its trend (province, or the district filtered) and every district
     against its own target — the drill-down from an indicator to the districts."""

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.selectors import current_plan
 from cooperation.context_processors import request_scope
@@ -92,6 +92,7 @@ def _plan_or_404():
 
 
 @login_required
+@require_safe
 def document_index(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     plan = _plan_or_404()
@@ -185,6 +186,7 @@ def document_draft(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def job_status(request: HttpRequest, pk) -> HttpResponse:
     job = selectors_pdf.render_job_get(pk=pk, user_id=request.user.pk)
     stale = selectors_pdf.render_job_is_stale(job)
@@ -197,6 +199,7 @@ def job_status(request: HttpRequest, pk) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def job_download(request: HttpRequest, pk) -> FileResponse:
     job = selectors_pdf.render_job_get(pk=pk, user_id=request.user.pk)
     if job.status != RenderJob.Status.DONE or not job.draft_file:
@@ -205,6 +208,7 @@ def job_download(request: HttpRequest, pk) -> FileResponse:
 
 
 @login_required
+@require_safe
 def issued_download(request: HttpRequest, pk: int) -> FileResponse:
     report = selectors_pdf.issued_report_get(pk=pk, scope=request_scope(request))
     return _pdf_response(report.file, f"bao-cao-{report.kind}-{report.period}-{report.pk}.pdf")

@@ -39,7 +39,7 @@ def test_staff_sets_a_target_in_the_admin_and_it_is_audited(client, world, super
     assert target.value == 1800
     event = AuditEvent.objects.get(object_type="agreements.target")
     assert event.action == "admin_add" and event.actor == superuser
-    assert event.after["value"] == "1800"
+    assert event.after["value"] == "1800.00"
 
 
 def test_audit_trail_cannot_be_changed_in_the_admin(client, world, superuser):
@@ -68,3 +68,41 @@ def test_user_page_shows_roles_inline(client, world, superuser):
     page = client.get(reverse("admin:auth_user_change", args=[world.officer_a.pk]))
     assert page.status_code == 200
     assert "Cán bộ Đoàn cấp huyện" in page.content.decode()
+
+
+def test_a_role_granted_on_the_user_page_is_audited(client, world, superuser):
+    from activities.models import AuditEvent
+    from agreements.models import Membership
+
+    client.force_login(superuser)
+    url = reverse("admin:auth_user_change", args=[world.leader.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {key: value for key, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "username": world.leader.username,
+            "date_joined_0": "01/01/2024",
+            "date_joined_1": "08:00:00",
+            "memberships-TOTAL_FORMS": "2",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+            "memberships-0-id": Membership.objects.get(user=world.leader).pk,
+            "memberships-0-user": world.leader.pk,
+            "memberships-0-org_unit": world.province.pk,
+            "memberships-0-role": "leadership",
+            "memberships-1-user": world.leader.pk,
+            "memberships-1-org_unit": world.unit_a.pk,
+            "memberships-1-role": "district_viewer",
+        }
+    )
+    data.pop("password", None)
+    data.pop("last_login", None)
+    data.pop("groups", None)
+    data.pop("user_permissions", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Membership.objects.filter(user=world.leader, role="district_viewer").exists()
+    event = AuditEvent.objects.get(object_type="agreements.membership", action="admin_add")
+    assert event.actor == superuser and event.after["role"] == "district_viewer"

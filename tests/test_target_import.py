@@ -385,10 +385,22 @@ def test_a_district_officer_cannot_reach_the_admin_import(client, world):
 
 
 def test_staff_without_change_rights_cannot_import(client, world):
+    from django.contrib.auth.models import Permission
+
+    clerk = f.UserFactory(username="tinhdoan.xem", is_staff=True)
+    f.MembershipFactory(user=clerk, org_unit=world.province, role="provincial_staff")
+    clerk.user_permissions.add(Permission.objects.get(codename="view_target"))
+    client.force_login(clerk)
+    assert client.get(reverse("admin:agreements_target_changelist")).status_code == 200
+    assert client.get(reverse("admin:agreements_target_import")).status_code == 403
+
+
+def test_leadership_cannot_reach_the_admin_import_even_with_is_staff(client, world):
     world.leader.is_staff = True
     world.leader.save()
     client.force_login(world.leader)
-    assert client.get(reverse("admin:agreements_target_import")).status_code == 403
+    response = client.get(reverse("admin:agreements_target_import"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
 def _districts_with_targets(world, count: int) -> None:

@@ -1,0 +1,92 @@
+"""The audit trail, for provincial staff and administrators: every change, filterable by user,
+report, kind of object and action. Read-only: nothing here (or in the admin) edits it."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from activities.models import AuditEvent
+from agreements.selectors import UserScope
+from cooperation.context_processors import request_scope
+from cooperation.text import nfc
+
+PAGE_SIZE = 50
+
+
+def audit_event_list(
+    *,
+    scope: UserScope,
+    actor_id: int | None = None,
+    report_id: int | None = None,
+    object_type: str = "",
+    action: str = "",
+) -> QuerySet[AuditEvent]:
+    """Audit events newest first; only reviewers (admin, provincial staff) may read them."""
+    if not scope.can_review:
+        raise PermissionDenied
+    events = AuditEvent.objects.select_related("actor", "report__sub_agreement__org_unit")
+    if actor_id is not None:
+        events = events.filter(actor_id=actor_id)
+    if report_id is not None:
+        events = events.filter(report_id=report_id)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    if action:
+        events = events.filter(action=action)
+    return events.order_by("-at", "-id")
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    raw = request.GET.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
+
+
+def _render(request: HttpRequest, events: QuerySet[AuditEvent], context: dict) -> HttpResponse:
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "activities/audit_list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "actions": AuditEvent.Action.choices,
+            "object_types": AuditEvent.objects.order_by("object_type")
+            .values_list("object_type", flat=True)
+            .distinct(),
+            **context,
+        },
+    )
+
+
+@login_required
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    scope = request_scope(request)
+    action = request.GET.get("action", "")
+    if action not in AuditEvent.Action.values:
+        action = ""
+    filters = {
+        "actor_id": _int_param(request, "user"),
+        "report_id": _int_param(request, "report"),
+        # nfc() also drops NUL characters, which PostgreSQL refuses in a query (a 500).
+        "object_type": nfc(request.GET.get("object_type", ""))[:64],
+        "action": action,
+    }
+    events = audit_event_list(scope=scope, **filters)
+    return _render(request, events, {"filters": filters})
+
+
+@login_required
+@require_GET
+def audit_user(request: HttpRequest, user_id: int) -> HttpResponse:
+    scope = request_scope(request)
+    events = audit_event_list(scope=scope, actor_id=user_id)
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    return _render(request, events, {"person": person, "filters": {}})

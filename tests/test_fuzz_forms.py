@@ -1,0 +1,384 @@
+"""Hostile input through the real forms and views: random and adversarial values never cause a
+500, never leave a partial write, and every message the user sees is in Vietnamese.
+
+Each example runs inside a savepoint that is rolled back, so examples do not see each other's
+writes; the invariant checked is "all or nothing": after a POST the database either holds
+exactly what the form accepted, or exactly what it held before.
+"""
+
+import re
+import unicodedata
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import transaction
+from django.urls import reverse
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import event as tally
+from hypothesis import strategies as st
+
+from activities.forms import MonthlyEntryForm
+from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from cooperation.text import nfc
+from tests import factories as f
+
+MAX_EXAMPLES = 60
+FUZZ = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,  # the same examples in CI every time; failures reproduce
+)
+
+HOSTILE = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "-0",
+    "+5",
+    "1.800",
+    "1.800.000",
+    "1,5",
+    "1 800",
+    "0x10",
+    "1e9",
+    "1e400",
+    "NaN",
+    "nan",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "None",
+    "null",
+    "true",
+    str(10**12),
+    str(10**12 + 1),
+    str(2**31),
+    str(2**63),
+    str(2**64),
+    "9" * 400,
+    "１２３",
+    "١٢٣",
+    "²",
+    "Ⅻ",  # full-width, Arabic-Indic, superscript, Roman numeral
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{ 7*7 }}",
+    "{% debug %}",
+    "' OR 1=1; --",
+    "'; DROP TABLE activities_activityvalue; --",
+    "1; SELECT pg_sleep(5)",
+    "=1+1",
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(A1:A2)",
+    "\t=1",
+    "\r=1",
+    "\x00",
+    "a\x00b",
+    "12\x00",
+    "\x1b[31m",
+    "\u202eevil",
+    "\ufeff12",
+    "\u200b1",
+    unicodedata.normalize("NFD", "Hòa giải thành công"),
+    "Неа",
+    "ΗΟΑ",
+    "ｈｏａ",
+    "\u0958" * 500,  # NFC *lengthens* this (composition exclusion): 500 → 1000 characters
+    "x" * 1_000_000,
+]
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=60),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+)
+
+
+def mostly(valid, hostile=hostile_text):
+    """Three times in four a well-formed value, so examples get past the first check and
+    reach the deeper paths; otherwise a hostile one."""
+    return st.integers(0, 3).flatmap(lambda n: hostile if n == 0 else valid)
+
+
+VIETNAMESE = re.compile(
+    r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I
+)
+
+
+def _snapshot() -> tuple:
+    return (
+        list(
+            ActivityValue.objects.order_by("report_id", "indicator_id").values_list(
+                "report_id", "indicator_id", "value", "numerator", "denominator", "comment"
+            )
+        ),
+        list(
+            MonthlyReport.objects.order_by("pk").values_list(
+                "pk", "status", "version", "narrative", "return_reason"
+            )
+        ),
+        list(
+            AuditEvent.objects.order_by("pk").values_list(
+                "pk", "action", "version", "before", "after", "reason"
+            )
+        ),
+    )
+
+
+def _assert_vietnamese(messages: list[str]) -> None:
+    for message in messages:
+        assert VIETNAMESE.search(message), f"message not in Vietnamese: {message[:200]!r}"
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _in_savepoint(check):
+    """Run one example and undo its writes, whatever happened."""
+    try:
+        with transaction.atomic():
+            check()
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+@pytest.fixture
+def draft(world):
+    """A draft month for district A with a figure in it, at version 3."""
+    report = f.MonthlyReportFactory(sub_agreement=world.sub_a, month=world.month, version=3)
+    f.ActivityValueFactory(report=report, indicator=world.patrol, value=5, comment="cũ")
+    return report
+
+
+@FUZZ
+@given(
+    data=st.fixed_dictionaries(
+        {},
+        optional={
+            "narrative": hostile_text,
+            "patrol": mostly(st.integers(0, 10**6).map(str)),
+            "patrol_comment": hostile_text,
+            "mediation": mostly(st.integers(0, 10**6).map(str)),
+            "vneid": mostly(st.integers(0, 10**6).map(str)),
+            "online_n": mostly(st.integers(0, 10**6).map(str)),
+            "online_d": mostly(st.integers(0, 10**6).map(str)),
+            "online_comment": hostile_text,
+            "version": mostly(st.just("3")),
+            "action": st.sampled_from(["save", "submit", "", "approve", "<x>"]),
+            "stray": hostile_text,
+        },
+    )
+)
+# Findings kept as fixed examples (each was a 500 or an English message before the fix):
+@example(data={"narrative": "\x00"})  # "Null characters are not allowed." (untranslated)
+@example(data={"patrol_comment": "a\x00b", "patrol": "1"})  # NUL: PostgreSQL refuses it
+@example(data={"version": str(2**64)})  # a forged version: refused by the form
+@example(data={"patrol_comment": "\u0958" * 500, "patrol": "1"})  # NFC: 500 → 1000 chars
+@example(data={"narrative": "x" * 1_000_000})
+@example(data={"patrol": "1.800", "online_n": "3", "online_d": "4", "action": "submit"})
+@example(data={"patrol": "=1+1", "patrol_comment": '=HYPERLINK("http://x")'})
+def test_month_entry_survives_hostile_input(world, draft, client, data):
+    client.force_login(world.officer_a)
+    w = world
+    post = {
+        "version": data.get("version", "3"),
+        "narrative": data.get("narrative", ""),
+        f"v_{w.patrol.pk}": data.get("patrol", ""),
+        f"c_{w.patrol.pk}": data.get("patrol_comment", ""),
+        f"v_{w.mediation.pk}": data.get("mediation", ""),
+        f"c_{w.mediation.pk}": "",
+        f"v_{w.vneid.pk}": data.get("vneid", ""),
+        f"c_{w.vneid.pk}": "",
+        f"n_{w.online.pk}": data.get("online_n", ""),
+        f"d_{w.online.pk}": data.get("online_d", ""),
+        f"c_{w.online.pk}": data.get("online_comment", ""),
+        "action": data.get("action", "save"),
+        # A field the form does not know, e.g. another district's indicator.
+        f"v_{w.patrol.pk}9": data.get("stray", ""),
+    }
+    url = reverse("activities:month_entry", args=[w.sub_a.pk, w.month.strftime("%Y-%m")])
+
+    def check():
+        before = _snapshot()
+        response = client.post(url, post)
+        assert response.status_code in (200, 302), response.status_code
+        tally("refused" if response.status_code == 200 else "accepted")
+        if response.status_code == 200:
+            # Refused: nothing changed, and the user is told why, in Vietnamese.
+            assert _snapshot() == before
+            form = response.context["form"]
+            errors = [str(m) for messages in form.errors.values() for m in messages]
+            assert errors or response.context.get("stale")
+            _assert_vietnamese(errors)
+            return
+        # Accepted: the database holds exactly what the form accepted, for every indicator.
+        indicators = [w.patrol, w.mediation, w.vneid, w.online]
+        form = MonthlyEntryForm(post, indicators=indicators)
+        assert form.is_valid()
+        report = MonthlyReport.objects.get(pk=draft.pk)
+        stored = {v.indicator_id: v for v in ActivityValue.objects.filter(report=report)}
+        for indicator_id, entry in form.value_inputs().items():
+            value = stored.get(indicator_id)
+            if entry.is_empty and not nfc(entry.comment):
+                assert value is None
+                continue
+            assert (value.value, value.numerator, value.denominator, value.comment) == (
+                entry.value,
+                entry.numerator,
+                entry.denominator,
+                nfc(entry.comment),
+            )
+            assert "\x00" not in value.comment
+            assert value.comment == unicodedata.normalize("NFC", value.comment)
+        assert report.narrative == nfc(form.cleaned_data["narrative"])
+        if _snapshot() != before:
+            assert report.version > 3
+            assert AuditEvent.objects.filter(report=report, version=report.version).exists()
+        _assert_vietnamese([str(m) for m in get_messages(response.wsgi_request)])
+
+    _in_savepoint(check)
+
+
+@pytest.fixture
+def submitted(world):
+    report = f.MonthlyReportFactory(
+        sub_agreement=world.sub_b,
+        month=world.month,
+        version=4,
+        status=MonthlyReport.Status.SUBMITTED,
+    )
+    for indicator in world.indicators:
+        if indicator.is_ratio:
+            f.ActivityValueFactory(
+                report=report, indicator=indicator, value=None, numerator=3, denominator=4
+            )
+        else:
+            f.ActivityValueFactory(report=report, indicator=indicator, value=7)
+    return report
+
+
+@FUZZ
+@given(
+    action=mostly(st.sampled_from(["approve", "return", "reopen"])),
+    reason=hostile_text,
+    version=mostly(st.sampled_from(["4", "4", "4", "3"])),
+)
+@example(action="return", reason="\x00", version="4")
+@example(action="return", reason="lý do\x00", version=str(2**63))
+@example(action="approve", reason="", version="4")
+@example(action="return", reason=unicodedata.normalize("NFD", "Thiếu số liệu"), version="4")
+def test_review_survives_hostile_input(world, submitted, client, action, reason, version):
+    client.force_login(world.staff)
+    url = reverse("activities:report_review", args=[submitted.pk])
+
+    def check():
+        before = _snapshot()
+        response = client.post(url, {"action": action, "reason": reason, "version": version})
+        assert response.status_code == 302
+        messages = [str(m) for m in get_messages(response.wsgi_request)]
+        assert messages
+        _assert_vietnamese(messages)
+        after = _snapshot()
+        tally("unchanged" if after == before else f"transition {action}")
+        if after == before:
+            return
+        # A transition happened: figures untouched, status and one audit event changed.
+        assert after[0] == before[0]
+        report = MonthlyReport.objects.get(pk=submitted.pk)
+        event = AuditEvent.objects.get(report=report, version=report.version)
+        assert event.action == action
+        assert "\x00" not in event.reason and "\x00" not in report.return_reason
+        if action == "return":
+            assert report.status == "returned" and nfc(reason)
+            assert report.return_reason == nfc(reason)
+        else:
+            assert action == "approve" and report.status == "approved"
+
+    _in_savepoint(check)
+
+
+@FUZZ
+@given(username=hostile_text, password=hostile_text)
+def test_login_survives_hostile_input(world, client, username, password, settings):
+    settings.AXES_ENABLED = False  # the lockout is tested elsewhere; here only the form
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    assert response.status_code == 200
+    errors = [str(m) for m in response.context["form"].errors.get("__all__", [])]
+    _assert_vietnamese(errors)
+    assert "_auth_user_id" not in client.session
+
+
+@FUZZ
+@given(old=hostile_text, new1=hostile_text, new2=hostile_text, same=st.booleans())
+def test_password_change_survives_hostile_input(world, client, old, new1, new2, same):
+    client.force_login(world.officer_a)
+    hash_before = world.officer_a.password
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": new1, "new_password2": new1 if same else new2},
+    )
+    # Nobody knows the real old password here, so every attempt is refused, in Vietnamese.
+    assert response.status_code == 200
+    errors = [str(m) for messages in response.context["form"].errors.values() for m in messages]
+    assert errors
+    _assert_vietnamese(errors)
+    world.officer_a.refresh_from_db()
+    assert world.officer_a.password == hash_before
+
+
+@FUZZ
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["user", "report", "object_type", "action", "page"]), hostile_text
+    )
+)
+@example(query={"object_type": "\x00"})  # was a 500 on PostgreSQL
+@example(query={"user": "\x00", "report": "１２", "page": "-1", "action": "save\x00"})
+def test_audit_filters_survive_hostile_input(world, client, query):
+    client.force_login(world.staff)
+    # Long values are cut (a URL this long would be refused by nginx first).
+    query = {key: value[:2000] for key, value in query.items()}
+    response = client.get(reverse("audit:list"), query)
+    assert response.status_code == 200
+
+
+def test_every_fuzz_test_ran_its_examples():
+    """Guard against hypothesis silently running fewer examples (e.g. a settings profile)."""
+    for test in (
+        test_month_entry_survives_hostile_input,
+        test_review_survives_hostile_input,
+        test_login_survives_hostile_input,
+        test_password_change_survives_hostile_input,
+        test_audit_filters_survive_hostile_input,
+    ):
+        assert test.hypothesis.inner_test  # decorated by @given
+        assert test._hypothesis_internal_use_settings.max_examples == MAX_EXAMPLES
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_service_refuses_a_comment_that_nfc_makes_too_long(world, existing):
+    """Imports call the service directly, without the form: it must refuse too. Before the
+    fix PostgreSQL raised DataError on insert and bulk_update's CAST silently truncated."""
+    from django.core.exceptions import ValidationError
+
+    from activities import services
+    from agreements.selectors import user_scope
+
+    report = f.MonthlyReportFactory(sub_agreement=world.sub_a, month=world.month)
+    if existing:
+        f.ActivityValueFactory(report=report, indicator=world.patrol, value=1, comment="cũ")
+    before = _snapshot()
+    with pytest.raises(ValidationError) as refused, transaction.atomic():
+        services.report_save_draft(
+            report=report,
+            user=world.officer_a,
+            scope=user_scope(world.officer_a),
+            version=1,
+            values={world.patrol.pk: services.ValueInput(value=2, comment="\u0958" * 500)},
+        )
+    assert "TUAN_TRA" in refused.value.message_dict
+    assert _snapshot() == before
