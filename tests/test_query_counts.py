@@ -8,6 +8,7 @@ from tests import factories as f
 
 # Session, user, scope, sub-agreement, report, indicators, values ×3, history, sample flag…
 ENTRY_PAGE_QUERIES = 12
+SAVED_ENTRY_PAGE_QUERIES = 15
 # Includes savepoints: atomic service calls nest inside the test transaction.
 SAVE_QUERIES = 26
 
@@ -40,6 +41,10 @@ def test_entry_page_queries_are_fixed(client, world, django_assert_max_num_queri
     url = reverse("activities:month_entry", args=[world.sub_a.pk, "2024-03"])
     with django_assert_max_num_queries(ENTRY_PAGE_QUERIES):
         assert client.get(url).status_code == 200
+    # A month already saved also shows its soft checks and history: still fixed.
+    saved = reverse("activities:month_entry", args=[world.sub_a.pk, "2024-02"])
+    with django_assert_max_num_queries(SAVED_ENTRY_PAGE_QUERIES):
+        assert client.get(saved).status_code == 200
 
 
 @pytest.mark.parametrize("extra", [0, 40])
