@@ -118,7 +118,9 @@ def _sniff(content: bytes) -> str:
         raise ImportFileError(
             _("This text file is in UTF-16. Save it as “CSV UTF-8” and upload it again.")
         )
-    if b"\x00" in content[:8192]:
+    # Anywhere in the file, not only at its start: a NUL deep in a CSV reached the preview's
+    # JSON column, which PostgreSQL refuses (a 500).
+    if b"\x00" in content:
         raise ImportFileError(
             _("This file is not a spreadsheet. Upload the template as .xlsx or .csv.")
         )
