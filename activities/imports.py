@@ -271,8 +271,12 @@ def _read_csv(content: bytes) -> list[RawRow]:
     try:
         return _rows_from_table(table, letters_for=_letters)
     except csv.Error as error:
+        # Not the csv module's own text: it is English ("field larger than field limit").
         raise ImportFileError(
-            _("The file is not a readable CSV file: %(error)s") % {"error": error}
+            _(
+                "The file is not a readable CSV file: a cell is far too long, or a quotation "
+                "mark is not closed. Save it again as “CSV UTF-8”, or upload the .xlsx file."
+            )
         ) from error
 
 
