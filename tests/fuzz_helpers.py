@@ -117,9 +117,22 @@ def db_snapshot() -> tuple:
     )
 
 
+# Words of Python's and Django's own (English) messages, e.g. "Dòng 2: invalid literal for
+# int() with base 10: '²'" has a Vietnamese prefix and still leaks one.
+ENGLISH = re.compile(
+    r"\b(invalid|literal|the|with|this|field|must|ensure|enter|cannot|could|not|is|are|"
+    r"value|error|characters|allowed|required|object|has no|attribute|expected)\b",
+    re.I,
+)
+# What the user typed is echoed in quotes or parentheses; it may be anything.
+QUOTED = re.compile(r"“[^”]*”|\([^)]*\)|«[^»]*»", re.S)
+
+
 def assert_vietnamese(messages: list[str]) -> None:
     for message in messages:
         assert VIETNAMESE.search(message), f"message not in Vietnamese: {message[:200]!r}"
+        english = ENGLISH.search(QUOTED.sub("", message))
+        assert english is None, f"English in a message: {message[:200]!r}"
 
 
 class _Rollback(Exception):
