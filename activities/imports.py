@@ -118,7 +118,9 @@ def _sniff(content: bytes) -> str:
         raise ImportFileError(
             _("This text file is in UTF-16. Save it as “CSV UTF-8” and upload it again.")
         )
-    if b"\x00" in content[:8192]:
+    # Anywhere in the file, not only at its start: a NUL deep in a CSV reached the preview's
+    # JSON column, which PostgreSQL refuses (a 500).
+    if b"\x00" in content:
         raise ImportFileError(
             _("This file is not a spreadsheet. Upload the template as .xlsx or .csv.")
         )
@@ -269,8 +271,12 @@ def _read_csv(content: bytes) -> list[RawRow]:
     try:
         return _rows_from_table(table, letters_for=_letters)
     except csv.Error as error:
+        # Not the csv module's own text: it is English ("field larger than field limit").
         raise ImportFileError(
-            _("The file is not a readable CSV file: %(error)s") % {"error": error}
+            _(
+                "The file is not a readable CSV file: a cell is far too long, or a quotation "
+                "mark is not closed. Save it again as “CSV UTF-8”, or upload the .xlsx file."
+            )
         ) from error
 
 

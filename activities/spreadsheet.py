@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -60,9 +61,15 @@ def row_key(unit_code: str, indicator_code: str, month: dt.date) -> str:
 
 def neutralise(value):
     """Make text safe to open in a spreadsheet: a leading apostrophe turns a would-be formula
-    into plain text. Numbers and dates are left as they are so they stay numeric."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    into plain text. Numbers and dates are left as they are so they stay numeric.
+
+    Control characters other than tab and line breaks are dropped: XML cannot hold them, so
+    openpyxl refuses to write a cell with one (a comment typed with ESC made the export a 500),
+    and a spreadsheet could not show them anyway."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

@@ -369,9 +369,10 @@ class TaskWidget(widgets.Widget):
         plan = self.resource.agreement_by_code(_text((row or {}).get(self.plan_column)))
         if plan is None:
             raise ValueError(_("Check the plan code first."))
-        task = (
-            Task.objects.filter(agreement=plan, order=int(text)).first() if text.isdigit() else None
-        )
+        # ASCII digits only: "²".isdigit() is true but int() refuses it, and that ValueError's
+        # English text became the row's message.
+        number = text.isascii() and text.isdigit() and len(text) < 10
+        task = Task.objects.filter(agreement=plan, order=int(text)).first() if number else None
         if task is None:
             raise ValueError(_("The plan has no task number “%(text)s”.") % {"text": text})
         return task

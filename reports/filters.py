@@ -43,6 +43,12 @@ class DashboardFilters:
         return f"?{encoded}" if encoded else ""
 
 
+def _small_int(text: str) -> int | None:
+    """ASCII digits that fit a database integer, else None. str.isdigit() alone accepts "²"
+    (int() then raises) and 40 digits (the database then overflows)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def filters_parse(query: QueryDict, *, plan: Agreement, scope: UserScope) -> DashboardFilters:
     """Read the filters; a malformed period falls back to the whole plan (and says so), an
     unknown task to all tasks, an unreadable district to 404."""
@@ -51,13 +57,13 @@ def filters_parse(query: QueryDict, *, plan: Agreement, scope: UserScope) -> Das
     if period is None:
         period = period_parse("plan", plan=plan)
     task = None
-    if (task_text := query.get("task", "")).isdigit():
-        task = Task.objects.filter(agreement=plan, order=int(task_text)).first()
+    if (task_order := _small_int(query.get("task", ""))) is not None:
+        task = Task.objects.filter(agreement=plan, order=task_order).first()
     district = None
     if district_text := query.get("district", ""):
-        if not district_text.isdigit():
+        if (district_pk := _small_int(district_text)) is None:
             raise Http404
-        district = district_get(plan=plan, pk=int(district_text), scope=scope)
+        district = district_get(plan=plan, pk=district_pk, scope=scope)
     sort = query.get("sort", "name")
     if not _SORT.match(sort):
         sort = "name"

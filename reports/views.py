@@ -195,6 +195,8 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     against its own target — the drill-down from an indicator to the districts."""
     scope = request_scope(request)
     plan = _plan()
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query (a 500)
+        raise Http404
     item = Indicator.objects.filter(plan=plan, code=code).select_related("task").first()
     if item is None:
         raise Http404

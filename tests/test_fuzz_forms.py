@@ -6,144 +6,31 @@ writes; the invariant checked is "all or nothing": after a POST the database eit
 exactly what the form accepted, or exactly what it held before.
 """
 
-import re
 import unicodedata
 
 import pytest
 from django.contrib.messages import get_messages
 from django.db import transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, example, given, settings
 from hypothesis import event as tally
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from activities.forms import MonthlyEntryForm
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from cooperation.text import nfc
 from tests import factories as f
+from tests.fuzz_helpers import (
+    assert_vietnamese,
+    db_snapshot,
+    fuzz_settings,
+    hostile_text,
+    in_savepoint,
+    mostly,
+)
 
 MAX_EXAMPLES = 60
-FUZZ = settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,  # the same examples in CI every time; failures reproduce
-)
-
-HOSTILE = [
-    "",
-    " ",
-    "0",
-    "-1",
-    "-0",
-    "+5",
-    "1.800",
-    "1.800.000",
-    "1,5",
-    "1 800",
-    "0x10",
-    "1e9",
-    "1e400",
-    "NaN",
-    "nan",
-    "Infinity",
-    "-Infinity",
-    "inf",
-    "None",
-    "null",
-    "true",
-    str(10**12),
-    str(10**12 + 1),
-    str(2**31),
-    str(2**63),
-    str(2**64),
-    "9" * 400,
-    "１２３",
-    "١٢٣",
-    "²",
-    "Ⅻ",  # full-width, Arabic-Indic, superscript, Roman numeral
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "{{ 7*7 }}",
-    "{% debug %}",
-    "' OR 1=1; --",
-    "'; DROP TABLE activities_activityvalue; --",
-    "1; SELECT pg_sleep(5)",
-    "=1+1",
-    "+cmd|' /C calc'!A0",
-    "-2+3+cmd|' /C calc'!A0",
-    "@SUM(A1:A2)",
-    "\t=1",
-    "\r=1",
-    "\x00",
-    "a\x00b",
-    "12\x00",
-    "\x1b[31m",
-    "\u202eevil",
-    "\ufeff12",
-    "\u200b1",
-    unicodedata.normalize("NFD", "Hòa giải thành công"),
-    "Неа",
-    "ΗΟΑ",
-    "ｈｏａ",
-    "\u0958" * 500,  # NFC *lengthens* this (composition exclusion): 500 → 1000 characters
-    "x" * 1_000_000,
-]
-hostile_text = st.one_of(
-    st.sampled_from(HOSTILE),
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=60),
-    st.integers(min_value=-(10**20), max_value=10**20).map(str),
-)
-
-
-def mostly(valid, hostile=hostile_text):
-    """Three times in four a well-formed value, so examples get past the first check and
-    reach the deeper paths; otherwise a hostile one."""
-    return st.integers(0, 3).flatmap(lambda n: hostile if n == 0 else valid)
-
-
-VIETNAMESE = re.compile(
-    r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I
-)
-
-
-def _snapshot() -> tuple:
-    return (
-        list(
-            ActivityValue.objects.order_by("report_id", "indicator_id").values_list(
-                "report_id", "indicator_id", "value", "numerator", "denominator", "comment"
-            )
-        ),
-        list(
-            MonthlyReport.objects.order_by("pk").values_list(
-                "pk", "status", "version", "narrative", "return_reason"
-            )
-        ),
-        list(
-            AuditEvent.objects.order_by("pk").values_list(
-                "pk", "action", "version", "before", "after", "reason"
-            )
-        ),
-    )
-
-
-def _assert_vietnamese(messages: list[str]) -> None:
-    for message in messages:
-        assert VIETNAMESE.search(message), f"message not in Vietnamese: {message[:200]!r}"
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _in_savepoint(check):
-    """Run one example and undo its writes, whatever happened."""
-    try:
-        with transaction.atomic():
-            check()
-            raise _Rollback
-    except _Rollback:
-        pass
+FUZZ = fuzz_settings(MAX_EXAMPLES)
 
 
 @pytest.fixture
@@ -203,17 +90,17 @@ def test_month_entry_survives_hostile_input(world, draft, client, data):
     url = reverse("activities:month_entry", args=[w.sub_a.pk, w.month.strftime("%Y-%m")])
 
     def check():
-        before = _snapshot()
+        before = db_snapshot()
         response = client.post(url, post)
         assert response.status_code in (200, 302), response.status_code
         tally("refused" if response.status_code == 200 else "accepted")
         if response.status_code == 200:
             # Refused: nothing changed, and the user is told why, in Vietnamese.
-            assert _snapshot() == before
+            assert db_snapshot() == before
             form = response.context["form"]
             errors = [str(m) for messages in form.errors.values() for m in messages]
             assert errors or response.context.get("stale")
-            _assert_vietnamese(errors)
+            assert_vietnamese(errors)
             return
         # Accepted: the database holds exactly what the form accepted, for every indicator.
         indicators = [w.patrol, w.mediation, w.vneid, w.online]
@@ -235,12 +122,12 @@ def test_month_entry_survives_hostile_input(world, draft, client, data):
             assert "\x00" not in value.comment
             assert value.comment == unicodedata.normalize("NFC", value.comment)
         assert report.narrative == nfc(form.cleaned_data["narrative"])
-        if _snapshot() != before:
+        if db_snapshot() != before:
             assert report.version > 3
             assert AuditEvent.objects.filter(report=report, version=report.version).exists()
-        _assert_vietnamese([str(m) for m in get_messages(response.wsgi_request)])
+        assert_vietnamese([str(m) for m in get_messages(response.wsgi_request)])
 
-    _in_savepoint(check)
+    in_savepoint(check)
 
 
 @pytest.fixture
@@ -276,13 +163,13 @@ def test_review_survives_hostile_input(world, submitted, client, action, reason,
     url = reverse("activities:report_review", args=[submitted.pk])
 
     def check():
-        before = _snapshot()
+        before = db_snapshot()
         response = client.post(url, {"action": action, "reason": reason, "version": version})
         assert response.status_code == 302
         messages = [str(m) for m in get_messages(response.wsgi_request)]
         assert messages
-        _assert_vietnamese(messages)
-        after = _snapshot()
+        assert_vietnamese(messages)
+        after = db_snapshot()
         tally("unchanged" if after == before else f"transition {action}")
         if after == before:
             return
@@ -298,7 +185,7 @@ def test_review_survives_hostile_input(world, submitted, client, action, reason,
         else:
             assert action == "approve" and report.status == "approved"
 
-    _in_savepoint(check)
+    in_savepoint(check)
 
 
 @FUZZ
@@ -308,7 +195,7 @@ def test_login_survives_hostile_input(world, client, username, password, setting
     response = client.post(reverse("login"), {"username": username, "password": password})
     assert response.status_code == 200
     errors = [str(m) for m in response.context["form"].errors.get("__all__", [])]
-    _assert_vietnamese(errors)
+    assert_vietnamese(errors)
     assert "_auth_user_id" not in client.session
 
 
@@ -325,7 +212,7 @@ def test_password_change_survives_hostile_input(world, client, old, new1, new2, 
     assert response.status_code == 200
     errors = [str(m) for messages in response.context["form"].errors.values() for m in messages]
     assert errors
-    _assert_vietnamese(errors)
+    assert_vietnamese(errors)
     world.officer_a.refresh_from_db()
     assert world.officer_a.password == hash_before
 
@@ -371,7 +258,7 @@ def test_service_refuses_a_comment_that_nfc_makes_too_long(world, existing):
     report = f.MonthlyReportFactory(sub_agreement=world.sub_a, month=world.month)
     if existing:
         f.ActivityValueFactory(report=report, indicator=world.patrol, value=1, comment="cũ")
-    before = _snapshot()
+    before = db_snapshot()
     with pytest.raises(ValidationError) as refused, transaction.atomic():
         services.report_save_draft(
             report=report,
@@ -381,4 +268,4 @@ def test_service_refuses_a_comment_that_nfc_makes_too_long(world, existing):
             values={world.patrol.pk: services.ValueInput(value=2, comment="\u0958" * 500)},
         )
     assert "TUAN_TRA" in refused.value.message_dict
-    assert _snapshot() == before
+    assert db_snapshot() == before
