@@ -83,3 +83,18 @@ def snapshot() -> tuple:
         ),
         AuditEvent.objects.count(),
     )
+
+
+# The admin's indicator file, as staff see it (agreements/resources.py IndicatorResource).
+INDICATOR_HEADERS = [
+    "Mã kế hoạch",
+    "Mã chỉ tiêu",
+    "Nhiệm vụ số",
+    "Tên chỉ tiêu",
+    "Tên tiếng Anh",
+    "Đơn vị tính",
+    "Cách tổng hợp",
+    "Nhãn tử số",
+    "Nhãn mẫu số",
+    "Thứ tự",
+]

@@ -25,7 +25,7 @@ from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyRep
 from activities.spreadsheet import FORMULA_PREFIXES, SHEET_NAME
 from agreements.models import Indicator, Target
 from tests import factories as f
-from tests.excel_helpers import HEADERS, KEYS
+from tests.excel_helpers import HEADERS, INDICATOR_HEADERS, KEYS
 from tests.fuzz_helpers import (
     HOSTILE,
     assert_vietnamese,
@@ -594,20 +594,6 @@ def test_every_new_fuzz_test_runs_at_most_forty_examples():
         test_document_draft_survives_hostile_input,
     ):
         assert test._hypothesis_internal_use_settings.max_examples <= 40
-
-
-INDICATOR_HEADERS = [
-    "Mã kế hoạch",
-    "Mã chỉ tiêu",
-    "Nhiệm vụ số",
-    "Tên chỉ tiêu",
-    "Tên tiếng Anh",
-    "Đơn vị tính",
-    "Cách tổng hợp",
-    "Nhãn tử số",
-    "Nhãn mẫu số",
-    "Thứ tự",
-]
 
 
 @pytest.mark.parametrize("task", ["²", "9" * 40, "-1", "1.5", "NaN", "\x00"])

@@ -16,6 +16,7 @@ from activities.models import AuditEvent, MonthlyReport
 from agreements.models import Indicator, Target
 from agreements.resources import IndicatorResource, TargetResource
 from tests import factories as f
+from tests.excel_helpers import INDICATOR_HEADERS
 
 HEADERS = ["Mã thỏa thuận", "Mã chỉ tiêu", "Năm", "Chỉ tiêu giao"]
 XLSX, CSV = "0", "1"  # positions in the admin's import_formats
@@ -289,18 +290,7 @@ def test_an_exported_target_file_imports_back_without_changes(client, world, sta
 
 def test_staff_imports_indicators_by_plan_and_code(client, world, staff):
     client.force_login(staff)
-    headers = [
-        "Mã kế hoạch",
-        "Mã chỉ tiêu",
-        "Nhiệm vụ số",
-        "Tên chỉ tiêu",
-        "Tên tiếng Anh",
-        "Đơn vị tính",
-        "Cách tổng hợp",
-        "Nhãn tử số",
-        "Nhãn mẫu số",
-        "Thứ tự",
-    ]
+    headers = INDICATOR_HEADERS
     rows = [
         (world.plan.code, "TUAN_TRA", 1, "Ca tuần tra ban đêm (sửa)", "", "ca", "sum", "", "", 1),
         # NFD input is stored as NFC.
