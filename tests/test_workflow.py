@@ -40,14 +40,18 @@ def save(world, report, user=None, values=None, narrative=None):
     )
 
 
-def submitted(world):
-    report = save(world, new_report(world))
+def submit(world, report):
     return services.report_submit(
         report=report,
         user=world.officer_a,
         scope=user_scope(world.officer_a),
         version=report.version,
     )
+
+
+def submitted(world):
+    report = save(world, new_report(world))
+    return submit(world, report)
 
 
 def test_saving_a_draft_stores_values_and_writes_the_audit_trail(world):
@@ -93,12 +97,7 @@ def test_submit_needs_every_indicator(world):
     del values[world.mediation.pk]
     report = save(world, new_report(world), values=values)
     with pytest.raises(ValidationError) as error:
-        services.report_submit(
-            report=report,
-            user=world.officer_a,
-            scope=user_scope(world.officer_a),
-            version=report.version,
-        )
+        submit(world, report)
     assert "HOA_GIAI" in str(error.value)
     assert MonthlyReport.objects.get(pk=report.pk).status == Status.DRAFT
 
@@ -284,10 +283,5 @@ def test_a_stock_that_goes_down_needs_a_comment(world):
     values[world.vneid.pk] = services.ValueInput(value=900)
     report = save(world, new_report(world), values=values)
     with pytest.raises(ValidationError) as error:
-        services.report_submit(
-            report=report,
-            user=world.officer_a,
-            scope=user_scope(world.officer_a),
-            version=report.version,
-        )
+        submit(world, report)
     assert "VNEID" in str(error.value)
