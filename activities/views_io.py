@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from activities import exports, imports
 from activities.forms_io import ExportForm, PeriodForm, UploadForm
+from activities.models import ImportBatch
 from activities.selectors import reporting_months
 from activities.spreadsheet import csv_bytes, workbook_bytes
 from agreements.models import Agreement
@@ -165,15 +166,21 @@ def _preview_context(batch) -> dict:
     }
 
 
-@login_required
-@require_safe
-def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+def _own_batch(request: HttpRequest, token: str) -> tuple[UserScope, ImportBatch]:
+    """The uploader's own batch: a wrong role is 403, anyone else's token 404."""
     scope = request_scope(request)
     if not _can_import(scope):
         raise PermissionDenied
     batch = imports.import_batch_get(token=token, user=request.user)
     if batch is None:
         raise Http404
+    return scope, batch
+
+
+@login_required
+@require_safe
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    _scope, batch = _own_batch(request, token)
     return render(request, "activities/import_preview.html", _preview_context(batch))
 
 
@@ -192,12 +199,7 @@ def _after_import_url(scope: UserScope) -> str:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    scope = request_scope(request)
-    if not _can_import(scope):
-        raise PermissionDenied
-    batch = imports.import_batch_get(token=token, user=request.user)
-    if batch is None:
-        raise Http404
+    scope, batch = _own_batch(request, token)
     try:
         outcome = imports.import_batch_confirm(
             batch=batch, user=request.user, scope=scope, plan=_plan()

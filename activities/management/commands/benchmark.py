@@ -8,6 +8,7 @@ To add a benchmark: write ``def run_<name>(command, options)`` and register it i
 ``BENCHMARKS`` with a function that adds its arguments."""
 
 import datetime as dt
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -178,36 +179,29 @@ def run_import(command: BaseCommand, options: dict) -> None:
                         else csv_bytes(cells)
                     )
                     scope = user_scope(user)
-                    preview_s, batch = _timed(
-                        lambda: imports.import_batch_create(
-                            user=user,  # noqa: B023
-                            scope=scope,  # noqa: B023
-                            plan=plan,  # noqa: B023
-                            file_name=f"benchmark.{kind}",  # noqa: B023
-                            content=content,  # noqa: B023
-                        )
+                    upload = functools.partial(
+                        imports.import_batch_create,
+                        user=user,
+                        scope=scope,
+                        plan=plan,
+                        file_name=f"benchmark.{kind}",
+                        content=content,
                     )
+                    preview_s, batch = _timed(upload)
                     if batch.preview["counts"]["new"] != count:
                         raise CommandError(f"unexpected preview: {batch.preview['counts']}")
                     confirm_s, outcome = _timed(
-                        lambda: imports.import_batch_confirm(
-                            batch=batch,  # noqa: B023
-                            user=user,  # noqa: B023
-                            scope=scope,  # noqa: B023
-                            plan=plan,  # noqa: B023
+                        functools.partial(
+                            imports.import_batch_confirm,
+                            batch=batch,
+                            user=user,
+                            scope=scope,
+                            plan=plan,
                         )
                     )
                     if outcome.created != count:
                         raise CommandError(f"unexpected outcome: {outcome}")
-                    again_s, again = _timed(
-                        lambda: imports.import_batch_create(
-                            user=user,  # noqa: B023
-                            scope=scope,  # noqa: B023
-                            plan=plan,  # noqa: B023
-                            file_name=f"benchmark.{kind}",  # noqa: B023
-                            content=content,  # noqa: B023
-                        )
-                    )
+                    again_s, again = _timed(upload)
                     if again.preview["counts"]["unchanged"] != count:
                         raise CommandError("the second upload should change nothing")
                     baseline_rows = _figure_rows(indicators2, subs2, count)
