@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from activities.models import ActivityValue, MonthlyReport
 from agreements.models import Indicator
-from cooperation.months import add_months
+from core.calendar import add_months
 
 SPIKE_FACTOR = 3
 HISTORY_MONTHS = 12

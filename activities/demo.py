@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
-from activities.selectors import deadline, reporting_months
 from agreements.models import Agreement, Indicator, Membership, OrgUnit, Target
+from core.calendar import deadline, reporting_months
 
 # Population-like weights (thousands of residents, rounded) — demo.
 WEIGHTS = {
@@ -183,7 +183,7 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
     reports, plans = [], []
     for agreement in sub_agreements:
         weight = WEIGHTS.get(agreement.org_unit.code, 100) / total_weight
-        months = reporting_months(agreement, today.replace(day=1))
+        months = reporting_months(agreement, on=today)
         officer = officers.get(agreement.org_unit_id)
         stock = 1_500_000 * weight
         online_share = rng.uniform(0.40, 0.50)

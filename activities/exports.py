@@ -4,14 +4,13 @@ file exported from the portal can be imported back unchanged."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
 from activities.models import ActivityValue
-from activities.selectors import approved_values, reporting_months
+from activities.selectors import approved_values
 from activities.spreadsheet import month_text, row_key
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope, sub_agreement_list
-from cooperation.months import current_month
+from core import calendar
+from core.text import by_unit_name
 
 MAX_MONTHS = 36
 
@@ -45,12 +44,13 @@ class FigureRow:
         }
 
 
-def editable_sub_agreements(*, scope: UserScope, plan: Agreement) -> QuerySet[Agreement]:
-    """Sub-agreements whose figures the user may enter (their own district, or all for staff)."""
+def editable_sub_agreements(*, scope: UserScope, plan: Agreement) -> list[Agreement]:
+    """Sub-agreements whose figures the user may enter (their own district, or all for
+    staff), in Vietnamese order of their unit."""
     queryset = sub_agreement_list(scope=scope).filter(parent=plan)
     if not scope.can_review:
         queryset = queryset.filter(org_unit_id__in=scope.officer_unit_ids)
-    return queryset
+    return by_unit_name(queryset)
 
 
 def template_rows(
@@ -59,9 +59,8 @@ def template_rows(
     """One row per district × month × indicator for the reportable months in [first, last],
     pre-filled with the figures already saved for that month. Two queries."""
     indicators = list(Indicator.objects.filter(plan=plan).order_by("task__order", "order", "code"))
-    today = current_month()
     months_by_agreement = {
-        agreement.pk: [m for m in reporting_months(agreement, today) if first <= m <= last]
+        agreement.pk: [m for m in calendar.reporting_months(agreement) if first <= m <= last]
         for agreement in sub_agreements
     }
     saved = {

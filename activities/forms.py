@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.services import ValueInput
 from agreements.models import Indicator
-from cooperation.text import nfc
+from core.text import nfc
 
 MAX_FIGURE = 10**12
 # Versions count saves of one month; anything beyond a 32-bit integer is a forged form:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.exports import MAX_MONTHS
 from activities.imports import size_text
-from cooperation.months import months_between, parse_month
+from core.calendar import months_between, parse_month_key
 
 
 class MonthField(forms.CharField):
@@ -23,8 +23,8 @@ class MonthField(forms.CharField):
             return None
         if "/" in value:
             month, _sep, year = value.partition("/")
-            value = f"{year}-{month}"
-        parsed = parse_month(value)
+            value = f"{year}-{month.zfill(2)}"
+        parsed = parse_month_key(value)
         if parsed is None:
             raise ValidationError(_("Enter a month as MM/YYYY, e.g. 03/2024."))
         return parsed

@@ -29,8 +29,8 @@ from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyRep
 from activities.spreadsheet import COLUMNS, HEADER, NUMBER_COLUMNS, SHEET_NAME, unneutralise
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope
-from cooperation.months import current_month, month_start
-from cooperation.text import nfc
+from core import calendar
+from core.text import nfc
 
 Status = MonthlyReport.Status
 
@@ -359,14 +359,6 @@ _MONTH_PATTERNS = (
 )
 
 
-def first_month(agreement: Agreement) -> dt.date:
-    return month_start(agreement.start_date)
-
-
-def last_month(agreement: Agreement) -> dt.date:
-    return month_start(agreement.end_date)
-
-
 def parse_month(value) -> dt.date:
     text = nfc(str(value)) if not _blank(value) else ""
     for pattern in _MONTH_PATTERNS:
@@ -462,11 +454,11 @@ def import_plan_build(
     scope: UserScope,
     plan: Agreement,
     lock: bool = False,
-    today_month: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> ImportPlan:
     """Validate every row and compare it with the database. Five queries whatever the number
     of rows. With ``lock`` the touched reports are locked (select_for_update) for the write."""
-    today_month = today_month or current_month()
+    current = calendar.current_report_month(plan, on=today)
     indicators = {i.code.upper(): i for i in Indicator.objects.filter(plan=plan)}
     sub_agreements = {
         a.org_unit.code.upper(): a
@@ -544,13 +536,13 @@ def import_plan_build(
                     % {"key": key},
                 )
         if month and sub_agreement:
-            if month > today_month:
+            if month > current:
                 fail(
                     "month",
                     _("%(month)s is in the future; figures cannot be entered for it yet.")
                     % {"month": row.month},
                 )
-            elif not (first_month(sub_agreement) <= month <= last_month(sub_agreement)):
+            elif not calendar.in_agreement(sub_agreement, month):
                 fail(
                     "month",
                     _("%(month)s is outside the plan period of %(unit)s (%(start)s – %(end)s).")

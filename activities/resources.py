@@ -14,7 +14,7 @@ from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from activities.selectors import approved_values
 from activities.services import audit_record_change, model_snapshot
 from activities.spreadsheet import month_text, neutralise
-from cooperation.text import nfc
+from core.text import nfc
 
 
 class FormulaSafeExportMixin:

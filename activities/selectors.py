@@ -11,7 +11,9 @@ from django.http import Http404
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from agreements.models import Agreement, Indicator, Task
 from agreements.selectors import UserScope, sub_agreement_list
-from cooperation.months import add_months, current_month, month_start, months_between
+from core import calendar
+from core.calendar import add_months
+from core.text import by_unit_name
 
 Status = MonthlyReport.Status
 
@@ -35,19 +37,6 @@ def report_get(*, pk: int, scope: UserScope) -> MonthlyReport:
     if report is None:
         raise Http404
     return report
-
-
-def reporting_months(agreement: Agreement, today_month: dt.date | None = None) -> list[dt.date]:
-    """Months this sub-agreement reports: from its start to its end, not past this month."""
-    last = min(month_start(agreement.end_date), today_month or current_month())
-    return months_between(agreement.start_date, last)
-
-
-def deadline(agreement: Agreement, month: dt.date) -> dt.date:
-    """The day by which a month's report is due (in the month after it)."""
-    following = add_months(month, 1)
-    plan = agreement.parent or agreement
-    return following.replace(day=plan.submission_deadline_day)
 
 
 @dataclass(frozen=True)
@@ -134,24 +123,39 @@ class MonthStatus:
     month: dt.date
     report: MonthlyReport | None
     deadline: dt.date
-    is_late: bool
+    state: str  # core.calendar's month state
 
     @property
     def status(self) -> str:
         return self.report.status if self.report else "missing"
 
+    @property
+    def is_late(self) -> bool:
+        return self.state in (calendar.LATE, calendar.MISSING)
+
 
 def sub_agreement_months(*, sub_agreement: Agreement, today: dt.date) -> list[MonthStatus]:
-    """Every reportable month of one sub-agreement, newest first, with its report if any."""
+    """Every reportable month of one sub-agreement up to the one in progress, newest first,
+    with its report if any and its state by the calendar's one rule."""
     reports = {r.month: r for r in MonthlyReport.objects.filter(sub_agreement=sub_agreement)}
     result = []
-    for month in reversed(reporting_months(sub_agreement, month_start(today))):
+    for month in reversed(calendar.reporting_months(sub_agreement, on=today)):
         report = reports.get(month)
-        due = deadline(sub_agreement, month)
-        submitted_on = report.submitted_at.date() if report and report.submitted_at else None
-        done = report is not None and report.status in (Status.SUBMITTED, Status.APPROVED)
-        late = (not done and today > due) or (submitted_on is not None and submitted_on > due)
-        result.append(MonthStatus(month=month, report=report, deadline=due, is_late=late))
+        state = calendar.month_state(
+            agreement=sub_agreement,
+            month=month,
+            status=report.status if report else None,
+            submitted_at=report.submitted_at if report else None,
+            on=today,
+        )
+        result.append(
+            MonthStatus(
+                month=month,
+                report=report,
+                deadline=calendar.deadline(sub_agreement, month),
+                state=state,
+            )
+        )
     return result
 
 
@@ -173,20 +177,28 @@ class LateUnit:
 
 
 def late_units(*, scope: UserScope, today: dt.date) -> list[LateUnit]:
-    """Districts with months past their deadline that are not submitted or approved.
-    Two queries for all districts."""
-    agreements = list(sub_agreement_list(scope=scope))
-    done = defaultdict(set)
-    for agreement_id, month in MonthlyReport.objects.filter(
-        sub_agreement__in=agreements, status__in=[Status.SUBMITTED, Status.APPROVED]
-    ).values_list("sub_agreement_id", "month"):
-        done[agreement_id].add(month)
+    """Units with months past their deadline that are not submitted or approved (the
+    calendar's "missing"), most overdue first, then in Vietnamese order. Two queries."""
+    agreements = by_unit_name(sub_agreement_list(scope=scope))
+    statuses: dict[int, dict[dt.date, str]] = defaultdict(dict)
+    for agreement_id, month, status in MonthlyReport.objects.filter(
+        sub_agreement__in=agreements
+    ).values_list("sub_agreement_id", "month", "status"):
+        statuses[agreement_id][month] = status
     result = []
     for agreement in agreements:
         overdue = [
             month
-            for month in reporting_months(agreement, month_start(today))
-            if month not in done[agreement.pk] and today > deadline(agreement, month)
+            for month in calendar.reporting_months(agreement, on=today)
+            if calendar.is_overdue(
+                calendar.month_state(
+                    agreement=agreement,
+                    month=month,
+                    status=statuses[agreement.pk].get(month),
+                    submitted_at=None,
+                    on=today,
+                )
+            )
         ]
         if overdue:
             result.append(LateUnit(sub_agreement=agreement, overdue_months=overdue))

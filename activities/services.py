@@ -16,8 +16,8 @@ from activities.checks import soft_warnings
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope
-from cooperation.months import current_month, month_start
-from cooperation.text import nfc
+from core import calendar
+from core.text import nfc
 
 Status = MonthlyReport.Status
 COMMENT_MAX_LENGTH = ActivityValue._meta.get_field("comment").max_length
@@ -122,11 +122,13 @@ def _record(
 
 def report_month_validate(*, sub_agreement: Agreement, month: dt.date) -> None:
     """A month can be reported only inside the sub-agreement's period and not in the future."""
-    if month != month_start(month):
+    if month != calendar.month_start(month):
         raise ValidationError(_("A month must be given by its first day."))
-    if month > current_month():
+    # The month in progress under the plan's rule (under Decree 09 April's from 15/03), the
+    # same month the dashboards and the grid offer.
+    if calendar.is_future(sub_agreement, month):
         raise ValidationError(_("Figures cannot be entered for a future month."))
-    if month < month_start(sub_agreement.start_date) or month > month_start(sub_agreement.end_date):
+    if not calendar.in_agreement(sub_agreement, month):
         raise ValidationError(
             _("%(month)s is outside the period of this agreement (%(start)s – %(end)s).")
             % {

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,7 +13,7 @@ from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
 from cooperation.context_processors import request_scope
-from cooperation.months import parse_month
+from core import calendar
 
 
 def _error_messages(error: ValidationError) -> list[str]:
@@ -53,7 +52,7 @@ def _bind(rows: list[selectors.EntryGroup], form: MonthlyEntryForm) -> list[dict
 def month_list(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
     scope = request_scope(request)
     sub_agreement = selectors.sub_agreement_get(pk=sub_agreement_id, scope=scope)
-    months = selectors.sub_agreement_months(sub_agreement=sub_agreement, today=timezone.localdate())
+    months = selectors.sub_agreement_months(sub_agreement=sub_agreement, today=calendar.today())
     return render(
         request,
         "activities/month_list.html",
@@ -70,7 +69,7 @@ def month_list(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
 def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> HttpResponse:
     scope = request_scope(request)
     sub_agreement = selectors.sub_agreement_get(pk=sub_agreement_id, scope=scope)
-    month_date = parse_month(month)
+    month_date = calendar.parse_month_key(month)
     if month_date is None:
         raise Http404
     try:
@@ -162,7 +161,7 @@ def review_inbox(request: HttpRequest) -> HttpResponse:
         "activities/inbox.html",
         {
             "reports": selectors.review_inbox(scope=scope),
-            "late": selectors.late_units(scope=scope, today=timezone.localdate()),
+            "late": selectors.late_units(scope=scope, today=calendar.today()),
         },
     )
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from activities.models import AuditEvent
 from agreements.selectors import UserScope
 from cooperation.context_processors import request_scope
-from cooperation.text import nfc
+from core.text import nfc
 
 PAGE_SIZE = 50
 

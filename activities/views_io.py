@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from activities import exports, imports
 from activities.forms_io import ExportForm, PeriodForm, UploadForm
 from activities.models import ImportBatch
-from activities.selectors import reporting_months
 from activities.spreadsheet import csv_bytes, workbook_bytes
 from agreements.models import Agreement
 from agreements.selectors import UserScope, current_plan, sub_agreement_list
 from cooperation.context_processors import request_scope
-from cooperation.months import add_months, current_month
+from core import calendar
+from core.text import by_unit_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROW_LIMIT = 1000
@@ -45,20 +45,22 @@ def _download(content: bytes, *, name: str, content_type: str) -> HttpResponse:
 
 
 def _default_period(sub_agreements: list[Agreement]) -> tuple[dt.date, dt.date]:
-    """The latest month any of the districts reports (this month, or the plan's last)."""
-    latest = [reporting_months(a, current_month())[-1:] for a in sub_agreements]
-    last = max((m[0] for m in latest if m), default=current_month())
+    """The latest month any of the districts reports (the month in progress, or the
+    plan's last)."""
+    latest = [calendar.reporting_months(a)[-1:] for a in sub_agreements]
+    last = max(
+        (m[0] for m in latest if m), default=calendar.current_report_month(sub_agreements[0])
+    )
     return last, last
 
 
-def _quarter(text: str) -> tuple[dt.date, dt.date] | None:
-    """ "2024-Q1" → January–March 2024."""
-    try:
-        year, quarter = text.upper().split("-Q")
-        first = dt.date(int(year), 3 * (int(quarter) - 1) + 1, 1)
-    except (ValueError, TypeError):
+def _quarter(text: str, *, plan: Agreement) -> tuple[dt.date, dt.date] | None:
+    """ "2024-Q1" → January–March 2024 (the calendar's key parser; other kinds → None)."""
+    key = calendar.parse_key(text)
+    if key is None or key.kind != calendar.QUARTER:
         return None
-    return first, add_months(first, 2)
+    period = calendar.period_for(key.kind, year=key.year, number=key.number, rule=plan.period_rule)
+    return period.first_month, period.last_month
 
 
 @login_required
@@ -68,7 +70,7 @@ def template_download(request: HttpRequest) -> HttpResponse:
     if not _can_import(scope):
         raise PermissionDenied
     plan = _plan()
-    editable = list(exports.editable_sub_agreements(scope=scope, plan=plan))
+    editable = exports.editable_sub_agreements(scope=scope, plan=plan)
     form = PeriodForm(request.GET or None, sub_agreements=editable, all_label=_("All districts"))
     if request.GET and not form.is_valid():
         return render(
@@ -84,7 +86,7 @@ def template_download(request: HttpRequest) -> HttpResponse:
     if not chosen:
         raise Http404
     start, end = data.get("start"), data.get("end")
-    quarter = _quarter(request.GET.get("quarter", ""))
+    quarter = _quarter(request.GET.get("quarter", ""), plan=plan)
     if quarter:
         start, end = quarter
     if not start or not end:
@@ -132,7 +134,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 return redirect("activities:import_preview", token=batch.token)
     else:
         form = UploadForm()
-    editable = list(exports.editable_sub_agreements(scope=scope, plan=plan))
+    editable = exports.editable_sub_agreements(scope=scope, plan=plan)
     return render(
         request,
         "activities/import_upload.html",
@@ -240,7 +242,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if not scope.is_authenticated:
         raise PermissionDenied
     plan = _plan()
-    readable = list(sub_agreement_list(scope=scope).filter(parent=plan))
+    readable = by_unit_name(sub_agreement_list(scope=scope).filter(parent=plan))
     if not readable:
         raise PermissionDenied
     form = ExportForm(
@@ -258,8 +260,10 @@ def export(request: HttpRequest) -> HttpResponse:
             status=400 if kind and form.is_bound and form.errors else 200,
         )
     data = form.cleaned_data
-    first = data.get("start") or plan.start_date.replace(day=1)
-    last = data.get("end") or min(current_month(), plan.end_date.replace(day=1))
+    first = data.get("start") or calendar.agreement_months(plan)[0]
+    last = data.get("end") or min(
+        calendar.current_report_month(plan), calendar.agreement_months(plan)[1]
+    )
     rows = exports.approved_figures(
         scope=scope,
         plan=plan,

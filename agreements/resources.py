@@ -20,7 +20,7 @@ from activities.resources import (
 )
 from activities.spreadsheet import unneutralise
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
-from cooperation.text import nfc
+from core.text import nfc
 
 # "95,5" or "95.5": one or two digits after the separator cannot be a thousands group.
 _SHORT_DECIMAL = re.compile(r"\d+[.,]\d{1,2}")

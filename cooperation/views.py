@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from activities import selectors as activity_selectors
 from agreements.selectors import current_plan, sub_agreement_list
 from cooperation.context_processors import request_scope
+from core import calendar
 from reports.selectors import plan_achievement
 
 
@@ -13,7 +13,7 @@ from reports.selectors import plan_achievement
 def home(request: HttpRequest) -> HttpResponse:
     """One page per role: districts see their months, staff their inbox, leadership progress."""
     scope = request_scope(request)
-    today = timezone.localdate()
+    today = calendar.today()
     context: dict = {"plan": current_plan()}
     if scope.sees_all:
         context["inbox"] = activity_selectors.review_inbox(scope=scope)

@@ -20,13 +20,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.utils import timezone
 
 from activities.demo import demo_reports, demo_targets, demo_users
 from activities.models import ActivityValue, MonthlyReport
 from agreements.models import Agreement, Membership, OrgUnit, Target
 from agreements.selectors import current_plan
 from agreements.services import plan_load
+from core import calendar
 
 
 class _Rollback(Exception):
@@ -59,7 +59,7 @@ class _DashboardBenchmark:
             plan = current_plan()
             demo_users(password=secrets.token_urlsafe(12))
             demo_targets(plan=plan)
-            demo_reports(plan=plan, today=timezone.localdate())
+            demo_reports(plan=plan, today=calendar.today())
         self._run(plan, factor, runs)
 
     def _pages(self, plan: Agreement) -> list[tuple[str, str]]:

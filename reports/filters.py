@@ -11,7 +11,7 @@ from django.http import Http404, QueryDict
 
 from agreements.models import Agreement, Task
 from agreements.selectors import UserScope
-from reports.periods import Period, period_parse
+from core.calendar import Period, period_parse
 from reports.selectors import district_get
 
 _SORT = re.compile(r"^-?[A-Za-z0-9_]{1,32}$")

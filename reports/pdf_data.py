@@ -2,7 +2,7 @@
 
 Nothing here computes a figure, a target, an expectation or a status. ``document_figures``
 calls the selectors the dashboards call (``province_progress``, ``district_comparison``,
-``completeness_grid``) with the same ``reports.periods.Period``, so a PDF and the dashboard
+``completeness_grid``) with the same ``core.calendar.Period``, so a PDF and the dashboard
 for the same period print the same numbers (tests/test_pdf_matches_dashboard.py checks it).
 This module only groups those results the way an official document lays them out, names
 the period the way a Vietnamese report does ("quý III/2024"), and turns them into the plain
@@ -16,15 +16,15 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.http import Http404
-from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from activities.models import MonthlyReport
 from agreements.models import Agreement
 from agreements.selectors import UserScope
+from core import calendar
+from core.calendar import HALF, MONTH, PLAN, QUARTER, YEAR, Period, period_for, period_parse
 from reports import charts, selectors
-from reports.periods import HALF, MONTH, PLAN, QUARTER, YEAR, Period, period_for, period_parse
 from reports.selectors import (
     CompletenessGrid,
     DistrictComparison,
@@ -52,10 +52,9 @@ def document_period(key: str | None, *, plan: Agreement) -> Period | None:
     """The period a document's URL key names (``2024-03``, ``2024-Q3``, ``2024-H1``,
     ``2024``, ``plan``: the dashboards' keys) under the plan's rule; None when missing or
     malformed (a document, unlike a dashboard, has no default period)."""
-    key = (key or "").strip()
-    if not key:
+    if not (key or "").strip():
         return None
-    return period_parse("plan" if key.lower() == "plan" else key.upper(), plan=plan)
+    return period_parse(key, plan=plan)
 
 
 def period_label(period: Period) -> str:
@@ -298,7 +297,7 @@ def document_figures(
     """Everything one document prints, from the dashboards' selectors. A sub-agreement
     outside the user's scope, or a provincial document for a district user, is a 404. A
     fixed number of queries whatever the number of districts and months."""
-    today = today or timezone.localdate()
+    today = today or calendar.today()
     sub_agreement = None
     if kind == Kind.DISTRICT:
         if sub_agreement_id is None:

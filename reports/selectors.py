@@ -22,7 +22,6 @@ Rules every function follows (see reports/API.md):
 """
 
 import datetime as dt
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,15 +30,27 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import ActivityValue, MonthlyReport
-from activities.selectors import deadline
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
 from agreements.selectors import UserScope, sub_agreement_list
-from cooperation.months import add_months, months_between
-from reports.periods import Period, last_closed_month, period_parse, plan_months, report_month_of
+from core import calendar
+from core.calendar import (
+    LATE,
+    MISSING,
+    NOT_DUE,
+    ON_TIME,
+    OUTSIDE,
+    RETURNED,
+    Period,
+    add_months,
+    last_closed_month,
+    months_between,
+    period_parse,
+    report_month_of,
+)
+from core.text import by_unit_name, vietnamese_key
 
 Status = MonthlyReport.Status
 Aggregation = Indicator.Aggregation
@@ -55,14 +66,8 @@ STATUS_ORDER = {BEHIND: 0, AT_RISK: 1, ON_TRACK: 2, NO_TARGET: 3}
 ON_TRACK_AT = Decimal(1)
 AT_RISK_AT = Decimal("0.8")
 
-ON_TIME, LATE, RETURNED, MISSING, NOT_DUE = "on_time", "late", "returned", "missing", "not_due"
-CELL_LABELS = {
-    ON_TIME: _("On time"),
-    LATE: _("Late"),
-    RETURNED: _("Returned"),
-    MISSING: _("Missing"),
-    NOT_DUE: _("Not due"),
-}
+# The calendar's month states, in the legend's order.
+CELL_LABELS = calendar.STATE_LABELS
 HUNDRED = Decimal(100)
 
 
@@ -334,32 +339,13 @@ def district_get(*, plan: Agreement, pk: int, scope: UserScope) -> Agreement:
     return district
 
 
-# Vietnamese letters with a breve, circumflex or horn sort after the bare letter (a < ă < â,
-# o < ô < ơ, u < ư), đ after d; tone marks only break ties.
-_LETTER_MARKS = {"\u0306": "{", "\u0302": "|", "\u031b": "}"}
-
-
-def name_key(name: str) -> tuple[str, str]:
-    """Vietnamese alphabetical order for unit names (the database's binary order would put
-    "Đô Lương" after "Yên Thành")."""
-    letters = []
-    for char in unicodedata.normalize("NFD", name.lower()):
-        if char == "đ":
-            letters.append("d{")
-        elif char in _LETTER_MARKS:
-            letters.append(_LETTER_MARKS[char])
-        elif not unicodedata.combining(char):
-            letters.append(char)
-    return ("".join(letters), name)
-
-
 def _sub_agreements(
     *, plan: Agreement, scope: UserScope, district: Agreement | None
 ) -> list[Agreement]:
     queryset = sub_agreement_list(scope=scope).filter(parent=plan)
     if district is not None:
         queryset = queryset.filter(pk=district.pk)
-    subs = sorted(queryset, key=lambda sub: name_key(sub.org_unit.name))
+    subs = by_unit_name(queryset)
     if district is not None and not subs:
         raise Http404
     return subs
@@ -375,7 +361,7 @@ def _indicators(*, plan: Agreement, task: Task | None, codes: Sequence[str] = ()
 
 
 def _active_months(agreement: Agreement) -> list[dt.date]:
-    first, last = plan_months(agreement)
+    first, last = calendar.agreement_months(agreement)
     return months_between(first, last)
 
 
@@ -613,7 +599,7 @@ def province_progress(
     """Per indicator, grouped by task: baseline, targets, achieved, percent, expected at the
     last closed month and status, for the whole province or (``district``) one district.
     Six queries."""
-    as_of = today or timezone.localdate()
+    as_of = today or calendar.today()
     closed = last_closed_month(as_of, plan.period_rule)
     indicators = _indicators(plan=plan, task=task)
     subs = _sub_agreements(plan=plan, scope=scope, district=district)
@@ -714,7 +700,7 @@ def district_comparison(
     ``sort``: ``name``, ``status``, ``completeness``, ``timeliness`` or an indicator code
     (by percent of expected); a leading ``-`` reverses. Pass the page's ``grid`` (same
     period and scope) to reuse its completeness rates. Seven queries (six with ``grid``)."""
-    as_of = today or timezone.localdate()
+    as_of = today or calendar.today()
     closed = last_closed_month(as_of, plan.period_rule)
     indicators = _indicators(plan=plan, task=task, codes=indicator_codes)
     if not indicator_codes and task is None:
@@ -775,7 +761,7 @@ def _sort_rows(rows: list[DistrictRow], sort: str, indicators: list[Indicator]) 
     missing = Decimal("-1e18")
 
     def key(row: DistrictRow):
-        name = name_key(row.sub_agreement.org_unit.name)
+        name = vietnamese_key(row.sub_agreement.org_unit.name)
         if field == "status":
             return (STATUS_ORDER[row.status], name)
         if field in ("completeness", "timeliness"):
@@ -790,24 +776,21 @@ def _sort_rows(rows: list[DistrictRow], sort: str, indicators: list[Indicator]) 
 
 
 def _cell(sub: Agreement, month: dt.date, report: dict | None, as_of: dt.date) -> GridCell:
-    first, last = plan_months(sub)
-    if not first <= month <= last:
-        return GridCell(month=month, state=NOT_DUE)
-    due = deadline(sub, month)
-    report_id = report["id"] if report else None
-    status = report["status"] if report else None
-    if status in (Status.SUBMITTED, Status.APPROVED):
-        submitted_at = report["submitted_at"]
-        on_time = submitted_at is None or timezone.localdate(submitted_at) <= due
-        state = ON_TIME if on_time else LATE
-    elif status == Status.RETURNED:
-        state = RETURNED
-    elif as_of > due:
-        state = MISSING
-    else:
-        state = NOT_DUE
+    state = calendar.month_state(
+        agreement=sub,
+        month=month,
+        status=report["status"] if report else None,
+        submitted_at=report["submitted_at"] if report else None,
+        on=as_of,
+    )
+    if state == OUTSIDE:
+        return GridCell(month=month, state=state)
     return GridCell(
-        month=month, state=state, report_id=report_id, report_status=status, deadline=due
+        month=month,
+        state=state,
+        report_id=report["id"] if report else None,
+        report_status=report["status"] if report else None,
+        deadline=calendar.deadline(sub, month),
     )
 
 
@@ -848,7 +831,7 @@ def completeness_grid(
     deadline, or outside the sub-agreement's months, e.g. after a unit was dissolved), with
     completeness and timeliness rates that therefore never exceed 100 %. Months after the
     current one are left out. Two queries."""
-    as_of = today or timezone.localdate()
+    as_of = today or calendar.today()
     subs = _sub_agreements(plan=plan, scope=scope, district=district)
     rows = _grid_rows(subs=subs, period=period, as_of=as_of)
     months = tuple(m for m in period.months if m <= report_month_of(as_of, period.rule))
@@ -892,7 +875,7 @@ def indicator_trends(
 ) -> tuple[Trend, ...]:
     """``indicator_trend`` for several indicators at once (``indicators``, else those of
     ``task``, else all), in the plan's order. At most six queries whatever their number."""
-    as_of = today or timezone.localdate()
+    as_of = today or calendar.today()
     if indicators is None:
         indicators = _indicators(plan=plan, task=task)
     indicators = list(indicators)
@@ -1029,8 +1012,8 @@ def _stock_series(
 def district_due(*, sub_agreement: Agreement, today: dt.date | None = None) -> DistrictDue:
     """Months the district owes (missing after the deadline, or returned for correction), and
     every returned report with its reason. One query (the district is already in scope)."""
-    as_of = today or timezone.localdate()
-    first, last = plan_months(sub_agreement)
+    as_of = today or calendar.today()
+    first, last = calendar.agreement_months(sub_agreement)
     current = report_month_of(as_of, sub_agreement.plan.period_rule)
     months = months_between(first, min(last, current))
     reports = {

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParty
 from agreements.selectors import UserScope
-from reports import periods
+from core import calendar as periods
+from core.text import by_unit_name
 from reports.models import DocumentKind, IssuedReport, RenderJob
 from reports.pdf_data import period_label
 
@@ -90,11 +91,16 @@ def period_choices(*, plan: Agreement) -> list[tuple[str, str]]:
     return [(p.key, label(p)) for p in [*whole, *spans, *reversed(months)]]
 
 
-def sub_agreements_for(*, plan: Agreement, scope: UserScope) -> QuerySet[Agreement]:
+def sub_agreement_queryset(*, plan: Agreement, scope: UserScope) -> QuerySet[Agreement]:
     queryset = Agreement.objects.filter(parent=plan).select_related("org_unit")
     if not scope.sees_all:
         queryset = queryset.filter(org_unit_id__in=scope.district_unit_ids)
-    return queryset.order_by("org_unit__name")
+    return queryset
+
+
+def sub_agreements_for(*, plan: Agreement, scope: UserScope) -> list[Agreement]:
+    """The PDF picker's units, in the same Vietnamese order as the dashboards."""
+    return by_unit_name(sub_agreement_queryset(plan=plan, scope=scope))
 
 
 def pending_jobs(*, user_id: int) -> int:

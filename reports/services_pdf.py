@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Agency, Agreement, AgreementParty
 from agreements.selectors import UserScope, user_scope
-from cooperation.text import nfc
+from core import calendar
+from core.text import nfc
 from reports import selectors_pdf
 from reports.models import DocumentKind, IssuedReport, RenderJob
 from reports.narrative import narrative_build
@@ -55,7 +56,7 @@ def document_defaults(*, figures: DocumentFigures) -> dict:
     return {
         "issuer": str(first.agency_id) if first else "",
         "number": "",
-        "issued_on": timezone.localdate(),
+        "issued_on": calendar.today(),
         # The text is Vietnamese like the document, whatever the interface language.
         "narrative": _narrative_vi(figures),
         "signatory_title": first.signatory_title if first else "",
@@ -135,7 +136,7 @@ def _check_document_access(
     sub_agreement = None
     if kind == Kind.DISTRICT:
         sub_agreement = (
-            selectors_pdf.sub_agreements_for(plan=plan, scope=scope)
+            selectors_pdf.sub_agreement_queryset(plan=plan, scope=scope)
             .filter(pk=sub_agreement_id)
             .first()
         )

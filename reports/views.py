@@ -13,9 +13,10 @@ from django.views.decorators.http import require_safe
 from agreements.models import Agreement, Indicator, Task
 from agreements.selectors import current_plan, sub_agreement_list
 from cooperation.context_processors import request_scope
+from core.calendar import period_choices
+from core.text import by_unit_name
 from reports import charts, selectors
 from reports.filters import DashboardFilters, filters_parse
-from reports.periods import period_choices
 
 SORT_KEYS_FIXED = ("name", "status", "completeness", "timeliness")
 
@@ -69,10 +70,7 @@ def _common(
         "filters": filters,
         "periods": period_choices(plan=plan),
         "tasks": list(Task.objects.filter(agreement=plan).order_by("order")),
-        "districts": sorted(
-            sub_agreement_list(scope=scope).filter(parent=plan),
-            key=lambda sub: selectors.name_key(sub.org_unit.name),
-        ),
+        "districts": by_unit_name(sub_agreement_list(scope=scope).filter(parent=plan)),
         "status_labels": selectors.STATUS_LABELS,
         "cell_labels": selectors.CELL_LABELS,
     }

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.selectors import current_plan
 from cooperation.context_processors import request_scope
-from cooperation.text import nfc
+from core.text import nfc
 from reports import selectors_pdf, services_pdf
 from reports.models import DocumentKind, RenderJob
 from reports.pdf_data import Kind, document_figures, document_period, figures_changes

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from activities.forms import MonthlyEntryForm
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
-from cooperation.text import nfc
+from core.text import nfc
 from tests import factories as f
 from tests.fuzz_helpers import (
     assert_vietnamese,

@@ -15,11 +15,11 @@ from django.utils import translation
 
 from agreements.models import Agency, Agreement, Target
 from agreements.selectors import user_scope
+from core.calendar import DECREE_09
 from reports import selectors
 from reports.charts import fmt
 from reports.pdf import render_document
 from reports.pdf_data import Kind, document_figures, document_period
-from reports.periods import DECREE_09
 from reports.services_pdf import document_meta
 from tests import factories as f
 from tests.reports_data import APPROVED, RETURNED, SUBMITTED, month_report

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from agreements.models import Agreement
-from reports.periods import (
+from core.calendar import (
     CALENDAR,
     DECREE_09,
     last_closed_month,

@@ -9,8 +9,9 @@ from django.http import Http404
 
 from agreements.models import Agreement, Baseline
 from agreements.selectors import user_scope
+from core.calendar import period_parse
+from core.text import vietnamese_key
 from reports import selectors
-from reports.periods import period_parse
 from tests.reports_data import APPROVED, DRAFT, RETURNED, SUBMITTED, month_report, target
 
 D = dt.date
@@ -241,8 +242,8 @@ def test_completeness_grid_states_and_rates(grid_world):
     rows = {row.sub_agreement.pk: row for row in grid.rows}
     a, b = rows[grid_world.sub_a.pk], rows[grid_world.sub_b.pk]
     assert [c.state for c in a.cells] == ["on_time", "late", "missing"]
-    # B ended in February: March is not due, so it cannot pull the rate down or push it up.
-    assert [c.state for c in b.cells] == ["returned", "missing", "not_due"]
+    # B ended in February: March is outside its agreement, so it cannot move the rates.
+    assert [c.state for c in b.cells] == ["returned", "missing", "outside"]
     assert (a.due, a.completeness, a.timeliness) == (3, Decimal("66.7"), Decimal("33.3"))
     assert (b.due, b.completeness, b.timeliness) == (2, Decimal("0.0"), Decimal("0.0"))
     # All: 2 of 5 due months submitted, 1 on time.
@@ -366,7 +367,7 @@ def test_home_page_figures_match_the_dashboard(q1):
 
 def test_districts_are_listed_in_vietnamese_alphabetical_order():
     names = ["Huyện Yên Thành", "Huyện Đô Lương", "Huyện Diễn Châu", "Huyện Anh Sơn", "Huyện Ân"]
-    assert sorted(names, key=selectors.name_key) == [
+    assert sorted(names, key=vietnamese_key) == [
         "Huyện Anh Sơn",
         "Huyện Ân",
         "Huyện Diễn Châu",

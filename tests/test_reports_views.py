@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from activities.models import ActivityValue, MonthlyReport
 from agreements.models import Agreement, OrgUnit, Target
-from cooperation.months import add_months
+from core.calendar import add_months
 from tests import factories as f
 from tests.reports_data import APPROVED, RETURNED, SUBMITTED, month_report, target
 

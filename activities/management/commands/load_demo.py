@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from activities.demo import demo_reports, demo_targets, demo_users
 from agreements.selectors import current_plan
+from core import calendar
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
             raise CommandError("No plan loaded: run `python manage.py load_plan` first.")
         password, logins = demo_users(password=options["password"])
         demo_targets(plan=plan)
-        count = demo_reports(plan=plan, today=timezone.localdate(), seed=options["seed"])
+        count = demo_reports(plan=plan, today=calendar.today(), seed=options["seed"])
         self.stdout.write(
             self.style.SUCCESS(f"Sample data: {count} monthly reports (marked as sample data).")
         )
