@@ -2,11 +2,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from activities.services import ValueInput
+from activities.models import ActivityValue
+from activities.services import MAX_FIGURE, ValueInput, figure_errors
 from agreements.models import Indicator
 from core.text import nfc
 
-MAX_FIGURE = 10**12
+COMMENT_MAX_LENGTH = ActivityValue._meta.get_field("comment").max_length
 # Versions count saves of one month; anything beyond a 32-bit integer is a forged form:
 # refuse it in the form rather than carry it into database lookups.
 MAX_VERSION = 2**31 - 1
@@ -20,8 +21,8 @@ class TextField(forms.CharField):
         return nfc(super().to_python(value))
 
 
-def _version_field() -> forms.IntegerField:
-    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
+def _version_field(min_value: int = 1) -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=min_value, max_value=MAX_VERSION)
 
 
 def _number_field(label: str) -> forms.IntegerField:
@@ -43,7 +44,8 @@ def _number_field(label: str) -> forms.IntegerField:
 
 
 class MonthlyEntryForm(forms.Form):
-    version = _version_field()
+    # 0 for a month that has no report yet: the report is created by the first save.
+    version = _version_field(min_value=0)
     narrative = TextField(
         label=_("Narrative"),
         required=False,
@@ -65,25 +67,27 @@ class MonthlyEntryForm(forms.Form):
             else:
                 self.fields[f"v_{indicator.pk}"] = _number_field(indicator.name)
             self.fields[f"c_{indicator.pk}"] = TextField(
-                label=_("Comment"), required=False, max_length=500
+                label=_("Comment"), required=False, max_length=COMMENT_MAX_LENGTH
             )
+
+    FIELD_PREFIX = {"value": "v", "numerator": "n", "denominator": "d", "comment": "c"}
 
     def clean(self):
         cleaned = super().clean()
-        for indicator in self.indicators:
-            if indicator.is_ratio:
-                numerator = cleaned.get(f"n_{indicator.pk}")
-                denominator = cleaned.get(f"d_{indicator.pk}")
-                if (numerator is None) != (denominator is None):
-                    self.add_error(
-                        f"d_{indicator.pk}" if denominator is None else f"n_{indicator.pk}",
-                        ValidationError(_("Enter both the numerator and the denominator.")),
-                    )
-                elif numerator is not None and numerator > denominator:
-                    self.add_error(
-                        f"n_{indicator.pk}",
-                        ValidationError(_("The numerator cannot be greater than the denominator.")),
-                    )
+        # The service's rules, shown beside the field at fault (the service checks them
+        # again when writing, for every path); an indicator whose fields are already in
+        # error (not a number, negative) is left to those messages.
+        for indicator_id, entry in self.value_inputs().items():
+            indicator = next(i for i in self.indicators if i.pk == indicator_id)
+            names = [f"{prefix}_{indicator.pk}" for prefix in self.FIELD_PREFIX.values()]
+            if any(name in self.errors for name in names):
+                continue
+            for field, messages in figure_errors(indicator=indicator, entry=entry).items():
+                name = f"{self.FIELD_PREFIX[field]}_{indicator.pk}"
+                if name not in self.fields:
+                    name = None
+                for message in messages:
+                    self.add_error(name, ValidationError(message))
         return cleaned
 
     def value_inputs(self) -> dict[int, ValueInput]:
@@ -101,7 +105,7 @@ class MonthlyEntryForm(forms.Form):
     @staticmethod
     def initial_for(report, rows) -> dict:
         initial = {
-            "version": report.version if report else 1,
+            "version": report.version if report else 0,
             "narrative": report.narrative if report else "",
         }
         for group in rows:

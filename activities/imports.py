@@ -7,11 +7,11 @@ confirming re-validates under row locks and writes everything with bulk operatio
 transaction, or nothing."""
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
-import re
 import secrets
 import zipfile
 from collections import Counter
@@ -26,10 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyReport
-from activities.spreadsheet import COLUMNS, HEADER, NUMBER_COLUMNS, SHEET_NAME, unneutralise
+from activities.services import FigureChange, ReportChange, ValueInput, figure_errors, figures_write
+from activities.spreadsheet import COLUMNS, HEADER, NUMBER_COLUMNS, SHEET_NAME
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope
 from core import calendar
+from core.cells import CellError, is_blank, parse_count, parse_month_cell, unneutralise
 from core.text import nfc
 
 Status = MonthlyReport.Status
@@ -76,10 +78,6 @@ def _json_safe(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _sniff(content: bytes) -> str:
@@ -133,7 +131,7 @@ def _header_map(header: list, *, letters: list[str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     errors = []
     for index, cell in enumerate(header):
-        if _blank(cell):
+        if is_blank(cell):
             continue
         key = expected.get(nfc(str(cell)).casefold())
         if key is None:
@@ -180,9 +178,9 @@ def _rows_from_table(table, *, letters_for) -> list[RawRow]:
     limit = max_rows()
     for number, values in iterator:
         values = list(values)
-        if all(_blank(v) for v in values):
+        if all(is_blank(v) for v in values):
             continue
-        stray = [i for i, v in enumerate(values) if i not in used and not _blank(v)]
+        stray = [i for i, v in enumerate(values) if i not in used and not is_blank(v)]
         if stray:
             letter = letters_for(stray[0] + 1)[stray[0]]
             raise ImportFileError(
@@ -293,88 +291,6 @@ def read_upload(*, content: bytes) -> list[RawRow]:
 
 # --- Validation ----------------------------------------------------------------------------
 
-_DIGITS = re.compile(r"\d+")
-_GROUPED = re.compile(r"[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*")
-_DECIMAL = re.compile(r"\d+(?:[.,]\d+)?")
-_LEADING_ZERO_GROUP = re.compile(r"0+[.,]\d{3}")
-
-
-class _CellError(Exception):
-    pass
-
-
-def parse_count(value) -> int | None:
-    """A whole, non-negative number from a cell, or None when blank.
-
-    Accepts 1800, "1800", "1.800" and "1,800" (a thousands separator is unambiguous when every
-    group after the first has three digits and the first does not start with 0); refuses
-    decimals, negatives, text, and the ambiguous (e.g. "1.800,5", "0.500", "1.80.0")."""
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        raise _CellError(_("“%(text)s” is not a number.") % {"text": value})
-    if isinstance(value, int):
-        if value < 0:
-            raise _CellError(_("Figures cannot be negative."))
-        return value
-    if isinstance(value, float):
-        if value < 0:
-            raise _CellError(_("Figures cannot be negative."))
-        if not value.is_integer():
-            raise _CellError(
-                _("%(number)s is not a whole number; this indicator counts whole units.")
-                % {"number": f"{value:g}".replace(".", ",")}
-            )
-        return int(value)
-    text = nfc(str(value)).replace("\u00a0", "").replace(" ", "")
-    if text.startswith(("-", "\u2212")) and _DECIMAL.fullmatch(text[1:]):
-        raise _CellError(_("Figures cannot be negative."))
-    if _DIGITS.fullmatch(text):
-        return int(text)
-    if _LEADING_ZERO_GROUP.fullmatch(text):
-        # "0.500" is half in one convention and five hundred in the other.
-        raise _CellError(
-            _("“%(text)s” is ambiguous: write the number without separators, e.g. 1800.")
-            % {"text": text}
-        )
-    if _GROUPED.fullmatch(text):
-        return int(text.replace(".", "").replace(",", ""))
-    if _DECIMAL.fullmatch(text):
-        raise _CellError(
-            _("%(number)s is not a whole number; this indicator counts whole units.")
-            % {"number": text}
-        )
-    if re.fullmatch(r"[\d.,]+", text):
-        raise _CellError(
-            _("“%(text)s” is ambiguous: write the number without separators, e.g. 1800.")
-            % {"text": text}
-        )
-    raise _CellError(_("“%(text)s” is not a number.") % {"text": nfc(str(value))})
-
-
-_MONTH_PATTERNS = (
-    re.compile(r"(?P<m>\d{1,2})[/.-](?P<y>\d{4})"),  # 03/2024
-    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})(?:-\d{1,2})?"),  # 2024-03, 2024-03-01
-    re.compile(r"\d{1,2}/(?P<m>\d{1,2})/(?P<y>\d{4})"),  # 01/03/2024
-)
-
-
-def parse_month(value) -> dt.date:
-    text = nfc(str(value)) if not _blank(value) else ""
-    for pattern in _MONTH_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            try:
-                return dt.date(int(match["y"]), int(match["m"]), 1)
-            except ValueError:
-                break
-    if not text:
-        raise _CellError(_("The month is missing."))
-    raise _CellError(
-        _("“%(text)s” is not a month; write it as MM/YYYY, e.g. 03/2024.") % {"text": text}
-    )
-
-
 @dataclass
 class PreviewRow:
     number: int
@@ -407,6 +323,7 @@ class ImportPlan:
     file_errors: list[str]
     reports: dict  # (sub_agreement_id, month) → MonthlyReport (existing ones)
     existing: dict  # (report_id, indicator_id) → ActivityValue
+    indicators: dict = dataclasses.field(default_factory=dict)  # id → Indicator
 
     @property
     def counts(self) -> dict[str, int]:
@@ -517,9 +434,9 @@ def import_plan_build(
             )
         month = None
         try:
-            month = parse_month(cells.get("month"))
+            month = parse_month_cell(cells.get("month"))
             row.month = f"{month:%m/%Y}"
-        except _CellError as error:
+        except CellError as error:
             fail("month", str(error))
             row.month = nfc(str(cells.get("month") or ""))
         key = nfc(str(cells.get("key") or ""))
@@ -558,40 +475,17 @@ def import_plan_build(
         for column in NUMBER_COLUMNS:
             try:
                 numbers[column] = parse_count(cells.get(column))
-            except _CellError as error:
+            except CellError as error:
                 fail(column, str(error))
                 numbers[column] = None
         comment = unneutralise(nfc(str(cells.get("comment") or "")))
-        if len(comment) > 500:
-            fail("comment", _("the comment is longer than 500 characters."))
         value, numerator, denominator = (numbers[c] for c in NUMBER_COLUMNS)
         if indicator is not None and not errors:
-            if indicator.is_ratio:
-                if value is not None:
-                    fail(
-                        "value",
-                        _(
-                            "this is a ratio indicator: enter the numerator and denominator, "
-                            "leave the value empty."
-                        ),
-                    )
-                if (numerator is None) != (denominator is None):
-                    fail(
-                        "denominator" if denominator is None else "numerator",
-                        _("enter both the numerator and the denominator."),
-                    )
-                elif numerator is not None and numerator > denominator:
-                    fail(
-                        "numerator",
-                        _("the numerator (%(n)s) cannot be greater than the denominator (%(d)s).")
-                        % {"n": numerator, "d": denominator},
-                    )
-            elif numerator is not None or denominator is not None:
-                fail(
-                    "numerator" if numerator is not None else "denominator",
-                    _("this indicator takes one value: use the “%(column)s” column.")
-                    % {"column": header["value"]},
-                )
+            # The same rules as the form and the API: one place, services.figure_errors.
+            entry = ValueInput(value, numerator, denominator, comment)
+            for column, messages in figure_errors(indicator=indicator, entry=entry).items():
+                for message in messages:
+                    fail(column, message)
         if errors:
             continue
         if value is None and numerator is None and denominator is None:
@@ -667,7 +561,13 @@ def import_plan_build(
             )
         else:
             row.status = "new" if current is None else "changed"
-    return ImportPlan(rows=result, file_errors=file_errors, reports=reports, existing=existing)
+    return ImportPlan(
+        rows=result,
+        file_errors=file_errors,
+        reports=reports,
+        existing=existing,
+        indicators={i.pk: i for i in indicators.values()},
+    )
 
 
 # --- Preview and confirm -------------------------------------------------------------------
@@ -770,11 +670,13 @@ def import_batch_confirm(
 
 
 def _write(*, result: ImportPlan, batch: ImportBatch, user: AbstractBaseUser) -> ImportOutcome:
+    """Create the months that have no report yet (in bulk, at version 0), then hand every
+    change to the one write of monthly figures (services.figures_write), which checks,
+    writes, versions, resets to draft and audits in bulk."""
     changes = result.changes
     counts = result.counts
     if not changes:
         return ImportOutcome(0, 0, counts["unchanged"], counts["locked"], 0)
-    now = timezone.now()
     reports = dict(result.reports)
     missing = sorted(
         {(sub_id, month) for sub_id, _ind, month in (row.target for row in changes)}
@@ -787,7 +689,7 @@ def _write(*, result: ImportPlan, batch: ImportBatch, user: AbstractBaseUser) ->
                     sub_agreement_id=sub_id,
                     month=dt.date.fromisoformat(month),
                     status=Status.DRAFT,
-                    version=0,  # bumped to 1 below with the others
+                    version=0,  # the write makes it 1, as for a month created by the form
                     updated_by=user,
                 )
                 for sub_id, month in missing
@@ -803,84 +705,43 @@ def _write(*, result: ImportPlan, batch: ImportBatch, user: AbstractBaseUser) ->
             )
         for report in created:
             reports[(report.sub_agreement_id, report.month)] = report
-    new_report_keys = {(s, dt.date.fromisoformat(m)) for s, m in missing}
-
-    to_create, to_update = [], []
-    per_report: dict[int, dict] = {}
+    figure_changes = []
     for row in changes:
         sub_id, indicator_id, month_iso = row.target
         report = reports[(sub_id, dt.date.fromisoformat(month_iso))]
-        entry = per_report.setdefault(
-            report.pk, {"report": report, "before": {}, "after": {}, "created": 0, "changed": 0}
-        )
-        code = row.indicator
-        entry["before"][code] = row.old
-        entry["after"][code] = row.new
-        if row.status == "new":
-            entry["created"] += 1
-            to_create.append(ActivityValue(report=report, indicator_id=indicator_id, **row.new))
-        else:
-            entry["changed"] += 1
-            current = result.existing[(report.pk, indicator_id)]
-            for name, new in row.new.items():
-                setattr(current, name, new)
-            to_update.append(current)
-    ActivityValue.objects.bulk_create(to_create, batch_size=2000)
-    ActivityValue.objects.bulk_update(
-        to_update, ["value", "numerator", "denominator", "comment"], batch_size=1000
-    )
-    touched = [entry["report"] for entry in per_report.values()]
-    statuses_before = {report.pk: report.status for report in touched}
-    for report in touched:
-        report.version += 1
-        report.status = Status.DRAFT  # a returned month goes back to draft, as when saved
-        report.updated_by = user
-        report.updated_at = now
-    MonthlyReport.objects.bulk_update(
-        touched, ["version", "status", "updated_by", "updated_at"], batch_size=1000
-    )
-    total_created = sum(e["created"] for e in per_report.values())
-    total_changed = sum(e["changed"] for e in per_report.values())
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=user,
-                action=AuditEvent.Action.IMPORT,
-                report=entry["report"],
-                object_type="monthly_report",
-                object_id=str(entry["report"].pk),
-                version=entry["report"].version,
-                status_before=(
-                    ""
-                    if (entry["report"].sub_agreement_id, entry["report"].month) in new_report_keys
-                    else statuses_before[entry["report"].pk]
-                ),
-                status_after=entry["report"].status,
-                before=entry["before"],
-                after=entry["after"],
-                reason=_(
-                    "Imported from “%(file)s” (SHA-256 %(sha)s): in this month %(created)s new "
-                    "and %(changed)s changed figures; in the file %(total_created)s new, "
-                    "%(total_changed)s changed, %(unchanged)s unchanged."
-                )
-                % {
-                    "file": batch.file_name,
-                    "sha": batch.sha256,
-                    "created": entry["created"],
-                    "changed": entry["changed"],
-                    "total_created": total_created,
-                    "total_changed": total_changed,
-                    "unchanged": counts["unchanged"],
-                },
+        figure_changes.append(
+            FigureChange(
+                report=report,
+                indicator=result.indicators[indicator_id],
+                current=result.existing.get((report.pk, indicator_id)),
+                new=ValueInput(**row.new),
             )
-            for entry in per_report.values()
-        ],
-        batch_size=1000,
+        )
+    total_created = sum(1 for row in changes if row.status == "new")
+    total_changed = len(changes) - total_created
+
+    def reason(change: ReportChange) -> str:
+        return _(
+            "Imported from “%(file)s” (SHA-256 %(sha)s): in this month %(created)s new "
+            "and %(changed)s changed figures; in the file %(total_created)s new, "
+            "%(total_changed)s changed, %(unchanged)s unchanged."
+        ) % {
+            "file": batch.file_name,
+            "sha": batch.sha256,
+            "created": change.created,
+            "changed": change.changed,
+            "total_created": total_created,
+            "total_changed": total_changed,
+            "unchanged": counts["unchanged"],
+        }
+
+    written = figures_write(
+        changes=figure_changes, user=user, action=AuditEvent.Action.IMPORT, reason=reason
     )
     return ImportOutcome(
         created=total_created,
         changed=total_changed,
         unchanged=counts["unchanged"],
         locked=counts["locked"],
-        reports=len(touched),
+        reports=len(written),
     )

@@ -1,6 +1,7 @@
 """Monthly reports, their values and the audit trail of every change to them."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -94,9 +95,20 @@ class ActivityValue(models.Model):
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values"
     )
-    value = models.PositiveBigIntegerField(_("value"), null=True, blank=True)
-    numerator = models.PositiveBigIntegerField(_("numerator"), null=True, blank=True)
-    denominator = models.PositiveBigIntegerField(_("denominator"), null=True, blank=True)
+    # The largest figure any path accepts (form, import, admin, API): far above any real
+    # count (the province has about 3,4 million people) and far below bigint's 9,2 × 10^18,
+    # so a typo of extra zeros is refused instead of overflowing the database.
+    MAX_FIGURE = 10**12
+
+    value = models.PositiveBigIntegerField(
+        _("value"), null=True, blank=True, validators=[MaxValueValidator(MAX_FIGURE)]
+    )
+    numerator = models.PositiveBigIntegerField(
+        _("numerator"), null=True, blank=True, validators=[MaxValueValidator(MAX_FIGURE)]
+    )
+    denominator = models.PositiveBigIntegerField(
+        _("denominator"), null=True, blank=True, validators=[MaxValueValidator(MAX_FIGURE)]
+    )
     comment = models.CharField(_("comment"), max_length=500, blank=True)
 
     class Meta:
@@ -117,6 +129,12 @@ class ActivityValue(models.Model):
                 | Q(denominator__isnull=True)
                 | Q(numerator__lte=F("denominator")),
                 name="value_numerator_le_denominator",
+            ),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=True) | Q(value__lte=10**12))
+                & (Q(numerator__isnull=True) | Q(numerator__lte=10**12))
+                & (Q(denominator__isnull=True) | Q(denominator__lte=10**12)),
+                name="value_at_most_10e12",
             ),
         ]
 

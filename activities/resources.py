@@ -13,7 +13,8 @@ from import_export.results import RowResult
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from activities.selectors import approved_values
 from activities.services import audit_record_change, model_snapshot
-from activities.spreadsheet import month_text, neutralise
+from activities.spreadsheet import month_text
+from core.cells import neutralise
 from core.text import nfc
 
 

@@ -1,15 +1,16 @@
 """Writes to monthly reports. Each public function is one transaction that locks the report,
 checks permission, state and version, makes the change and records an AuditEvent."""
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from activities.checks import soft_warnings
@@ -143,6 +144,8 @@ def report_month_validate(*, sub_agreement: Agreement, month: dt.date) -> None:
 def report_get_or_create(
     *, sub_agreement: Agreement, month: dt.date, scope: UserScope
 ) -> MonthlyReport:
+    """An explicit empty draft for a month (administration and tests); the entry form and
+    the import create a month's report only inside the write that fills it."""
     _require(scope.can_read_unit(sub_agreement.org_unit_id), _("You cannot open this month."))
     existing = MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month).first()
     if existing:
@@ -152,15 +155,105 @@ def report_get_or_create(
         _("You cannot enter figures for this unit."),
     )
     report_month_validate(sub_agreement=sub_agreement, month=month)
-    report = MonthlyReport(sub_agreement=sub_agreement, month=month)
-    report.full_clean(validate_constraints=False, validate_unique=False)
     try:
         with transaction.atomic():
-            report.save()
+            return MonthlyReport.objects.create(sub_agreement=sub_agreement, month=month)
     except IntegrityError:
-        # Another request created it a moment ago; use theirs.
-        report = MonthlyReport.objects.get(sub_agreement=sub_agreement, month=month)
-    return report
+        return MonthlyReport.objects.get(sub_agreement=sub_agreement, month=month)
+
+
+def _report_for(*, sub_agreement: Agreement, month: dt.date, scope: UserScope) -> MonthlyReport:
+    """The month's report, locked, created (at version 0, so its first write makes it 1)
+    inside the caller's transaction: if that write is refused, no empty month is left."""
+    _require(
+        scope.can_edit_unit(sub_agreement.org_unit_id),
+        _("You cannot enter figures for this unit."),
+    )
+    existing = MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month).first()
+    if existing is None:
+        report_month_validate(sub_agreement=sub_agreement, month=month)
+        try:
+            with transaction.atomic():
+                existing = MonthlyReport.objects.create(
+                    sub_agreement=sub_agreement, month=month, version=0
+                )
+        except IntegrityError:
+            # Another request created it a moment ago; use theirs (the version check then
+            # tells this user that someone else saved first).
+            existing = MonthlyReport.objects.get(sub_agreement=sub_agreement, month=month)
+    return _lock(existing)
+
+
+# --- Figures: the rules and the one write ---------------------------------------------------
+
+MAX_FIGURE = ActivityValue.MAX_FIGURE
+NUMBER_FIELDS = ("value", "numerator", "denominator")
+
+
+def _number(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def figure_errors(*, indicator: Indicator, entry: ValueInput) -> dict[str, list[str]]:
+    """What is wrong with one figure, by the field at fault (value, numerator, denominator,
+    comment); empty when it may be stored. The rules of every path — form, Excel import,
+    API: whole numbers from 0 to 10^12, a ratio's two parts together with the numerator at
+    most the denominator and no single value, one value for other indicators, a comment no
+    longer than the model allows once in NFC (NFC can lengthen text, and PostgreSQL's
+    bulk_update CAST would silently cut it)."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field in NUMBER_FIELDS:
+        number = getattr(entry, field)
+        if number is None:
+            continue
+        if isinstance(number, bool) or not isinstance(number, int):
+            fail(field, _("Enter a whole number, e.g. 1.800."))
+        elif number < 0:
+            fail(field, _("Figures cannot be negative."))
+        elif number > MAX_FIGURE:
+            fail(
+                field,
+                _("%(number)s is too large (at most %(limit)s); check for a typing mistake.")
+                % {"number": _number(number) if number < 10**30 else "…", "limit": "10¹²"},
+            )
+    if len(nfc(entry.comment)) > COMMENT_MAX_LENGTH:
+        fail(
+            "comment",
+            _("A comment can have at most %(limit)d characters.") % {"limit": COMMENT_MAX_LENGTH},
+        )
+    if errors:
+        return errors
+    value, numerator, denominator = entry.value, entry.numerator, entry.denominator
+    if indicator.is_ratio:
+        if value is not None:
+            fail(
+                "value",
+                _(
+                    "This is a ratio indicator: enter the numerator and the denominator, and "
+                    "leave the value empty."
+                ),
+            )
+        if (numerator is None) != (denominator is None):
+            fail(
+                "denominator" if denominator is None else "numerator",
+                _("Enter both the numerator and the denominator."),
+            )
+        elif numerator is not None and numerator > denominator:
+            fail(
+                "numerator",
+                _("The numerator (%(n)s) cannot be greater than the denominator (%(d)s).")
+                % {"n": _number(numerator), "d": _number(denominator)},
+            )
+    elif numerator is not None or denominator is not None:
+        fail(
+            "numerator" if numerator is not None else "denominator",
+            _("This indicator takes one value, not a numerator and a denominator."),
+        )
+    return errors
 
 
 def _validate_inputs(indicators: Mapping[int, Indicator], values: Mapping[int, ValueInput]) -> None:
@@ -169,73 +262,157 @@ def _validate_inputs(indicators: Mapping[int, Indicator], values: Mapping[int, V
         indicator = indicators.get(indicator_id)
         if indicator is None:
             raise ValidationError(_("Unknown indicator."))
-        numbers = (entry.value, entry.numerator, entry.denominator)
-        # Checked after NFC, which can lengthen text: too long would be a DataError on insert
-        # and, worse, silently truncated by bulk_update's CAST on PostgreSQL.
-        if len(nfc(entry.comment)) > COMMENT_MAX_LENGTH:
-            errors.setdefault(indicator.code, []).append(
-                _("A comment can have at most %(limit)d characters.")
-                % {"limit": COMMENT_MAX_LENGTH}
-            )
-        if any(n is not None and n < 0 for n in numbers):
-            errors.setdefault(indicator.code, []).append(_("Figures cannot be negative."))
-        if indicator.is_ratio:
-            if entry.value is not None:
-                errors.setdefault(indicator.code, []).append(
-                    _("Enter the numerator and denominator, not a single value.")
-                )
-            if (entry.numerator is None) != (entry.denominator is None):
-                errors.setdefault(indicator.code, []).append(
-                    _("Enter both the numerator and the denominator.")
-                )
-            elif entry.numerator is not None and entry.numerator > entry.denominator:
-                errors.setdefault(indicator.code, []).append(
-                    _("The numerator cannot be greater than the denominator.")
-                )
-        elif entry.numerator is not None or entry.denominator is not None:
-            errors.setdefault(indicator.code, []).append(_("This indicator takes one value."))
+        for messages in figure_errors(indicator=indicator, entry=entry).values():
+            errors.setdefault(indicator.code, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
 
-def _apply_values(*, report: MonthlyReport, values: Mapping[int, ValueInput]) -> tuple[dict, dict]:
-    """Write ``values`` into the report with a fixed number of queries; return the changes
-    as (before, after) keyed by indicator code."""
-    indicators = {i.pk: i for i in Indicator.objects.filter(plan_id=report.sub_agreement.parent_id)}
-    _validate_inputs(indicators, values)
+@dataclass(frozen=True)
+class FigureChange:
+    """One figure to write: into ``report`` for ``indicator``, replacing ``current`` (None
+    when there is none) with ``new`` (empty: delete it)."""
+
+    report: MonthlyReport
+    indicator: Indicator
+    current: ActivityValue | None
+    new: ValueInput
+
+
+@dataclass
+class ReportChange:
+    """What one write did to one report, for its audit row."""
+
+    report: MonthlyReport
+    status_before: str
+    before: dict = dataclasses.field(default_factory=dict)
+    after: dict = dataclasses.field(default_factory=dict)
+    created: int = 0
+    changed: int = 0
+
+
+def figure_changes(
+    *, report: MonthlyReport, indicators: Mapping[int, Indicator], values: Mapping[int, ValueInput]
+) -> list[FigureChange]:
+    """The changes ``values`` make to one report (unchanged figures left out). One query."""
     existing = {v.indicator_id: v for v in ActivityValue.objects.filter(report=report)}
-    before, after = {}, {}
-    to_create, to_update, to_delete = [], [], []
+    changes = []
     for indicator_id, entry in values.items():
-        code = indicators[indicator_id].code
         entry = ValueInput(entry.value, entry.numerator, entry.denominator, nfc(entry.comment))
         current = existing.get(indicator_id)
-        if current is None:
-            if entry.is_empty:
-                continue
-            to_create.append(
-                ActivityValue(report=report, indicator_id=indicator_id, **entry.as_dict())
+        if current is None and entry.is_empty:
+            continue
+        if current is not None and value_snapshot(current) == entry.as_dict():
+            continue
+        changes.append(
+            FigureChange(
+                report=report, indicator=indicators[indicator_id], current=current, new=entry
             )
-            before[code], after[code] = None, entry.as_dict()
-        elif value_snapshot(current) != entry.as_dict():
-            before[code] = value_snapshot(current)
-            if entry.is_empty:
-                to_delete.append(current.pk)
-                after[code] = None
-                continue
-            for field, new in entry.as_dict().items():
-                setattr(current, field, new)
-            to_update.append(current)
-            after[code] = entry.as_dict()
-    if to_create:
-        ActivityValue.objects.bulk_create(to_create)
-    if to_update:
-        ActivityValue.objects.bulk_update(
-            to_update, ["value", "numerator", "denominator", "comment"]
         )
+    return changes
+
+
+@transaction.atomic
+def figures_write(
+    *,
+    changes: Sequence[FigureChange],
+    user: AbstractBaseUser,
+    action: str,
+    narratives: Mapping[int, str] | None = None,
+    reason: Callable[[ReportChange], str] | None = None,
+) -> list[ReportChange]:
+    """The one write of monthly figures, for the form, the Excel import and the API: checks
+    every figure, writes them with bulk operations (a fixed number of queries for 10.000
+    rows), gives each touched report a new version and puts it back to draft (a returned
+    month is corrected as a draft), and writes one audit event per report with the figures
+    before and after. ``narratives`` (report id → text) changes reports' narratives in the
+    same write. Callers lock the reports and check rights, state and version first.
+    Refuses everything if one figure is invalid."""
+    errors: dict[str, list[str]] = {}
+    for change in changes:
+        for messages in figure_errors(indicator=change.indicator, entry=change.new).values():
+            errors.setdefault(change.indicator.code, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    by_report: dict[int, ReportChange] = {}
+    to_create, to_update, to_delete = [], [], []
+    for change in changes:
+        report = change.report
+        entry = by_report.setdefault(
+            report.pk, ReportChange(report=report, status_before=_status_before(report))
+        )
+        code = change.indicator.code
+        new = change.new.as_dict()
+        entry.before[code] = value_snapshot(change.current) if change.current else None
+        if change.current is None:
+            to_create.append(ActivityValue(report=report, indicator=change.indicator, **new))
+            entry.created += 1
+            entry.after[code] = new
+        elif change.new.is_empty:
+            to_delete.append(change.current.pk)
+            entry.changed += 1
+            entry.after[code] = None
+        else:
+            for name, value in new.items():
+                setattr(change.current, name, value)
+            to_update.append(change.current)
+            entry.changed += 1
+            entry.after[code] = new
+    reports = {change.report.pk: change.report for change in changes}
+    for report_id, narrative in (narratives or {}).items():
+        report = reports.get(report_id) or next(
+            (c.report for c in changes if c.report.pk == report_id), None
+        )
+        if report is None:
+            continue
+        entry = by_report.setdefault(
+            report_id, ReportChange(report=report, status_before=_status_before(report))
+        )
+        entry.before["narrative"], entry.after["narrative"] = report.narrative, narrative
+        report.narrative = narrative
+    if not by_report:
+        return []
+    ActivityValue.objects.bulk_create(to_create, batch_size=2000)
+    ActivityValue.objects.bulk_update(
+        to_update, ["value", "numerator", "denominator", "comment"], batch_size=1000
+    )
     if to_delete:
         ActivityValue.objects.filter(pk__in=to_delete).delete()
-    return before, after
+    now = timezone.now()
+    touched = [entry.report for entry in by_report.values()]
+    for report in touched:
+        report.version += 1
+        report.status = Status.DRAFT
+        report.updated_by = user
+        report.updated_at = now
+    MonthlyReport.objects.bulk_update(
+        touched, ["version", "status", "updated_by", "updated_at", "narrative"], batch_size=1000
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=user,
+                action=action,
+                report=entry.report,
+                object_type="monthly_report",
+                object_id=str(entry.report.pk),
+                version=entry.report.version,
+                status_before=entry.status_before,
+                status_after=entry.report.status,
+                before=entry.before,
+                after=entry.after,
+                reason=reason(entry) if reason else "",
+            )
+            for entry in by_report.values()
+        ],
+        batch_size=1000,
+    )
+    return list(by_report.values())
+
+
+def _status_before(report: MonthlyReport) -> str:
+    # A report created by this write (version 0) had no status before it.
+    return "" if report.version == 0 else report.status
 
 
 def _save_report(report: MonthlyReport, user: AbstractBaseUser, *fields: str) -> None:
@@ -247,43 +424,47 @@ def _save_report(report: MonthlyReport, user: AbstractBaseUser, *fields: str) ->
 @transaction.atomic
 def report_save_draft(
     *,
-    report: MonthlyReport,
     user: AbstractBaseUser,
     scope: UserScope,
     version: int,
     values: Mapping[int, ValueInput],
     narrative: str | None = None,
-) -> MonthlyReport:
-    locked = _lock(report)
-    _require(
-        scope.can_edit_unit(locked.sub_agreement.org_unit_id),
-        _("You cannot enter figures for this unit."),
-    )
+    report: MonthlyReport | None = None,
+    sub_agreement: Agreement | None = None,
+    month: dt.date | None = None,
+) -> MonthlyReport | None:
+    """Save the month's figures as a draft. Give ``report``, or ``sub_agreement`` and
+    ``month`` for a month without one yet (it is created in this transaction). Returns the
+    report, or None when a new month had nothing to save (nothing is created)."""
+    if report is not None:
+        locked = _lock(report)
+        _require(
+            scope.can_edit_unit(locked.sub_agreement.org_unit_id),
+            _("You cannot enter figures for this unit."),
+        )
+    else:
+        if sub_agreement is None or month is None:
+            raise TypeError("report_save_draft needs a report, or a sub_agreement and a month")
+        locked = _report_for(sub_agreement=sub_agreement, month=month, scope=scope)
     _check_version(locked, version)
     if not locked.is_editable:
         raise ValidationError(
             _("This month is %(status)s and can no longer be edited.")
             % {"status": locked.get_status_display().lower()}
         )
-    before, after = _apply_values(report=locked, values=values)
-    fields = []
+    indicators = {i.pk: i for i in Indicator.objects.filter(plan_id=locked.sub_agreement.parent_id)}
+    _validate_inputs(indicators, values)
+    changes = figure_changes(report=locked, indicators=indicators, values=values)
+    narratives = {}
     if narrative is not None and nfc(narrative) != locked.narrative:
-        before["narrative"], after["narrative"] = locked.narrative, nfc(narrative)
-        locked.narrative = nfc(narrative)
-        fields.append("narrative")
-    if not before and not after:
-        return locked
-    status_before = locked.status
-    locked.status = Status.DRAFT
-    _save_report(locked, user, "status", *fields)
-    _record(
-        report=locked,
-        user=user,
-        action=AuditEvent.Action.SAVE,
-        status_before=status_before,
-        before=before,
-        after=after,
+        narratives[locked.pk] = nfc(narrative)
+    written = figures_write(
+        changes=changes, user=user, action=AuditEvent.Action.SAVE, narratives=narratives
     )
+    if not written and locked.version == 0:
+        # A new month with nothing in it: leave no empty report behind.
+        locked.delete()
+        return None
     return locked
 
 
@@ -420,23 +601,32 @@ def report_reopen(
 @transaction.atomic
 def report_save_and_submit(
     *,
-    report: MonthlyReport,
     user: AbstractBaseUser,
     scope: UserScope,
     version: int,
     values: Mapping[int, ValueInput],
     narrative: str | None = None,
+    report: MonthlyReport | None = None,
+    sub_agreement: Agreement | None = None,
+    month: dt.date | None = None,
 ) -> MonthlyReport:
     """Save the form and submit it as one step: if the submission is refused, nothing of the
-    form is kept either, so the user sees exactly what they typed, with the reason."""
+    form is kept either (not even a new month's empty report), so the user sees exactly
+    what they typed, with the reason."""
     saved = report_save_draft(
         report=report,
+        sub_agreement=sub_agreement,
+        month=month,
         user=user,
         scope=scope,
         version=version,
         values=values,
         narrative=narrative,
     )
+    if saved is None:
+        raise ValidationError(
+            _("Enter a figure (0 if nothing happened) for every indicator before submitting.")
+        )
     return report_submit(report=saved, user=user, scope=scope, version=saved.version)
 
 

@@ -7,9 +7,10 @@ import datetime as dt
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from core.cells import neutralise
 
 SHEET_NAME = "Số liệu"
 INSTRUCTIONS_SHEET = "Hướng dẫn"
@@ -34,7 +35,6 @@ EDITABLE_COLUMNS = (*NUMBER_COLUMNS, "comment")
 
 # A spreadsheet runs text starting with these as a formula (or DDE command): OWASP's list,
 # plus tab and carriage return that some programs skip before looking for "=".
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 INSTRUCTIONS = [
     "HƯỚNG DẪN NHẬP SỐ LIỆU",
@@ -57,27 +57,6 @@ INSTRUCTIONS = [
 
 def row_key(unit_code: str, indicator_code: str, month: dt.date) -> str:
     return f"{unit_code}|{indicator_code}|{month:%Y-%m}"
-
-
-def neutralise(value):
-    """Make text safe to open in a spreadsheet: a leading apostrophe turns a would-be formula
-    into plain text. Numbers and dates are left as they are so they stay numeric.
-
-    Control characters other than tab and line breaks are dropped: XML cannot hold them, so
-    openpyxl refuses to write a cell with one (a comment typed with ESC made the export a 500),
-    and a spreadsheet could not show them anyway."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(FORMULA_PREFIXES):
-            return "'" + value
-    return value
-
-
-def unneutralise(text: str) -> str:
-    """The inverse of ``neutralise`` for text read back from our own exports."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
 
 
 def month_text(month: dt.date) -> str:

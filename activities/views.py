@@ -89,10 +89,6 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             raise PermissionDenied
         form = MonthlyEntryForm(request.POST, indicators=indicators)
         if form.is_valid():
-            if report is None:
-                report = services.report_get_or_create(
-                    sub_agreement=sub_agreement, month=month_date, scope=scope
-                )
             action = (
                 services.report_save_and_submit
                 if request.POST.get("action") == "submit"
@@ -101,6 +97,8 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             try:
                 report = action(
                     report=report,
+                    sub_agreement=sub_agreement,
+                    month=month_date,
                     user=request.user,
                     scope=scope,
                     version=form.cleaned_data["version"],
@@ -122,7 +120,9 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
                 for message in _error_messages(error):
                     form.add_error(None, message)
             else:
-                if report.status == MonthlyReport.Status.SUBMITTED:
+                if report is None:
+                    messages.info(request, _("Nothing to save: every figure is empty."))
+                elif report.status == MonthlyReport.Status.SUBMITTED:
                     messages.success(request, _("The month was submitted for review."))
                 else:
                     messages.success(request, _("Draft saved."))

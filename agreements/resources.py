@@ -12,14 +12,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from activities.imports import _CellError, parse_count
 from activities.resources import (
     AuditedImportMixin,
     FormulaSafeExportMixin,
     PreloadedInstanceLoader,
 )
-from activities.spreadsheet import unneutralise
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
+from core.cells import CellError, parse_count, unneutralise
 from core.text import nfc
 
 # "95,5" or "95.5": one or two digits after the separator cannot be a thousands group.
@@ -141,7 +140,7 @@ class TargetValueWidget(widgets.DecimalWidget):
             else:
                 try:
                     number = Decimal(parse_count(text))
-                except _CellError as error:
+                except CellError as error:
                     raise ValueError(str(error)) from error
         try:
             if not number.is_finite():

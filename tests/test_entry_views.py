@@ -16,7 +16,7 @@ def entry_url(sub_agreement, month="2024-03"):
     return reverse("activities:month_entry", args=[sub_agreement.pk, month])
 
 
-def form_data(world, version=1, action="save", patrol="12", **extra):
+def form_data(world, version=0, action="save", patrol="12", **extra):
     data = {
         "version": version,
         "action": action,
@@ -63,7 +63,7 @@ def test_invalid_numbers_are_explained_and_nothing_is_saved(client, world):
     response = client.post(entry_url(world.sub_a), data)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Tử số không được lớn hơn mẫu số." in page
+    assert "Tử số (120) không được lớn hơn mẫu số" in page
     assert "Số liệu không được âm." in page
     assert not MonthlyReport.objects.exists()
 
@@ -113,16 +113,16 @@ def test_approved_month_shows_no_inputs_and_refuses_posts(client, world):
 
 
 def test_a_stale_form_is_refused_and_shows_the_other_change(client, world):
-    """Two people open the month at version 1; the second save must not overwrite the first."""
+    """Two people open the month; the second save must not overwrite the first."""
     client.force_login(world.officer_a)
-    client.post(entry_url(world.sub_a), form_data(world, patrol="12"))  # creates, version 2
+    client.post(entry_url(world.sub_a), form_data(world, patrol="12"))  # creates, version 1
     report = MonthlyReport.objects.get()
     colleague = f.UserFactory(username="doan.a2", first_name="Lê", last_name="Thị Thu")
     f.MembershipFactory(user=colleague, org_unit=world.unit_a)
     client.force_login(colleague)
-    client.post(entry_url(world.sub_a), form_data(world, version=2, patrol="20"))
+    client.post(entry_url(world.sub_a), form_data(world, version=1, patrol="20"))
     client.force_login(world.officer_a)
-    response = client.post(entry_url(world.sub_a), form_data(world, version=2, patrol="15"))
+    response = client.post(entry_url(world.sub_a), form_data(world, version=1, patrol="15"))
     page = " ".join(response.content.decode().split())
     assert response.status_code == 200
     assert "Người khác đã thay đổi tháng này" in page
@@ -131,9 +131,9 @@ def test_a_stale_form_is_refused_and_shows_the_other_change(client, world):
     assert 'value="15"' in page  # what the user typed is still in the form
     report.refresh_from_db()
     assert ActivityValue.objects.get(report=report, indicator=world.patrol).value == 20
-    assert report.version == 3
+    assert report.version == 2
     # Having seen the change, the user may save over it deliberately.
-    client.post(entry_url(world.sub_a), form_data(world, version=3, patrol="15"))
+    client.post(entry_url(world.sub_a), form_data(world, version=2, patrol="15"))
     assert ActivityValue.objects.get(report=report, indicator=world.patrol).value == 15
 
 

@@ -309,19 +309,19 @@ def test_confirm_is_refused_when_figures_changed_since_the_preview(officer, data
         (row(value="1.80.0"), "Dòng 2, cột “Giá trị”: “1.80.0” không rõ nghĩa"),
         (
             row(indicator="DVC_TT", numerator=5, denominator=4),
-            "Dòng 2, cột “Tử số”: tử số (5) không được lớn hơn mẫu số (4).",
+            "Dòng 2, cột “Tử số”: Tử số (5) không được lớn hơn mẫu số (4).",
         ),
         (
             row(indicator="DVC_TT", numerator=5),
-            "Dòng 2, cột “Mẫu số”: hãy nhập cả tử số và mẫu số.",
+            "Dòng 2, cột “Mẫu số”: Nhập cả tử số và mẫu số.",
         ),
         (
             row(indicator="DVC_TT", value=5),
-            "Dòng 2, cột “Giá trị”: đây là chỉ tiêu tỷ lệ: hãy nhập tử số và mẫu số",
+            "Dòng 2, cột “Giá trị”: Đây là chỉ tiêu tỷ lệ: hãy nhập tử số và mẫu số",
         ),
         (
             row(numerator=1, denominator=2),
-            "Dòng 2, cột “Tử số”: chỉ tiêu này chỉ nhận một giá trị: hãy dùng cột “Giá trị”.",
+            "Dòng 2, cột “Tử số”: Chỉ tiêu này chỉ nhận một giá trị, không nhận tử số và mẫu số.",
         ),
         (
             row(month="05/2023", value=1),
@@ -340,7 +340,7 @@ def test_confirm_is_refused_when_figures_changed_since_the_preview(officer, data
             row(value=1, key="A|HOA_GIAI|2024-03"),
             "Dòng 2, cột “Khóa”: khóa ẩn (A|HOA_GIAI|2024-03) không khớp với đơn vị, chỉ tiêu",
         ),
-        (row(value=1, comment="x" * 501), "Dòng 2, cột “Ghi chú”: ghi chú dài quá 500 ký tự."),
+        (row(value=1, comment="x" * 501), "Dòng 2, cột “Ghi chú”: Ghi chú chỉ được dài tối đa 500 ký tự."),
     ],
     ids=[
         "unknown-indicator",

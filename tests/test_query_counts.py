@@ -19,7 +19,7 @@ def add_indicators(world, count):
 
 
 def post_data(indicators, value="5"):
-    data = {"version": 1, "action": "save", "narrative": "Ghi chú"}
+    data = {"version": 0, "action": "save", "narrative": "Ghi chú"}
     for indicator in indicators:
         if indicator.is_ratio:
             data[f"n_{indicator.pk}"], data[f"d_{indicator.pk}"] = "1", "2"
