@@ -340,7 +340,10 @@ def test_confirm_is_refused_when_figures_changed_since_the_preview(officer, data
             row(value=1, key="A|HOA_GIAI|2024-03"),
             "Dòng 2, cột “Khóa”: khóa ẩn (A|HOA_GIAI|2024-03) không khớp với đơn vị, chỉ tiêu",
         ),
-        (row(value=1, comment="x" * 501), "Dòng 2, cột “Ghi chú”: Ghi chú chỉ được dài tối đa 500 ký tự."),
+        (
+            row(value=1, comment="x" * 501),
+            "Dòng 2, cột “Ghi chú”: Ghi chú chỉ được dài tối đa 500 ký tự.",
+        ),
     ],
     ids=[
         "unknown-indicator",
