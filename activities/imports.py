@@ -6,287 +6,64 @@ validated first with a fixed number of queries; the preview is a diff against th
 confirming re-validates under row locks and writes everything with bulk operations in one
 transaction, or nothing."""
 
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import json
 import secrets
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from activities.import_files import (  # noqa: F401 (re-exported for existing callers)
+    DEFAULT_MAX_ROWS,
+    ImportFileError,
+    RawRow,
+    blank,
+    header_map,
+    json_safe,
+    letters,
+    max_bytes,
+    max_rows,
+    read_csv,
+    read_upload,
+    read_xlsx,
+    rows_from_table,
+    size_text,
+    sniff,
+)
 from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyReport
 from activities.services import FigureChange, ReportChange, ValueInput, figure_errors, figures_write
-from activities.spreadsheet import COLUMNS, HEADER, NUMBER_COLUMNS, SHEET_NAME
+from activities.spreadsheet import HEADER, NUMBER_COLUMNS
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope
 from core import calendar
-from core.cells import CellError, is_blank, parse_count, parse_month_cell, unneutralise
+from core.cells import CellError, parse_count, parse_month_cell, unneutralise
 from core.text import nfc
 
 Status = MonthlyReport.Status
 
-# More rows than a province-wide file of a whole plan (21 districts × 36 months × 13
-# indicators ≈ 9.800) with room to spare; beyond it a file is almost certainly a mistake.
-DEFAULT_MAX_ROWS = 20_000
 BATCH_LIFETIME = timedelta(hours=12)
 
 
-def max_rows() -> int:
-    return getattr(settings, "IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
-
-
-def max_bytes() -> int:
-    return settings.MAX_UPLOAD_BYTES
-
-
-def size_text(size: int) -> str:
-    """5242880 → "5 MB", 4096 → "4 KB" (Vietnamese decimal comma)."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",") + " MB"
-    return f"{max(size // 1024, 1)} KB"
-
-
-class ImportFileError(ValidationError):
-    """The file as a whole cannot be imported (format, size, sheet, columns, scope)."""
-
-
 # --- Reading -------------------------------------------------------------------------------
+# In activities/import_files.py (zip checks, streaming sheet reader, limits); the old private
+# names stay importable from here for the code and tests that use them.
 
-
-@dataclass
-class RawRow:
-    number: int  # the row number the user sees in Excel (header = 1)
-    cells: dict  # column key → JSON-safe value (str, int, float or None)
-
-
-def _json_safe(value):
-    if value is None or (isinstance(value, (int, float, str)) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _sniff(content: bytes) -> str:
-    """'xlsx' or 'csv', judged by the bytes, never by the file name."""
-    if not content:
-        raise ImportFileError(_("The file is empty."))
-    if content.startswith(b"PK\x03\x04"):
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(content))
-            names = set(archive.namelist())
-            mimetype = archive.read("mimetype") if "mimetype" in names else b""
-        except (zipfile.BadZipFile, KeyError, OSError) as error:
-            raise ImportFileError(
-                _("The file is damaged and cannot be read. Save it again as .xlsx.")
-            ) from error
-        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
-            raise ImportFileError(
-                _(
-                    "This is an OpenDocument (.ods) file. Open it and save it as Excel "
-                    "workbook (.xlsx), then upload it again."
-                )
-            )
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        raise ImportFileError(
-            _("This file is not a spreadsheet. Upload the template as .xlsx or .csv.")
-        )
-    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ImportFileError(
-            _(
-                "This is an old Excel 97–2003 (.xls) file. Open it in Excel and save it as "
-                "Excel workbook (.xlsx), then upload it again."
-            )
-        )
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFileError(
-            _("This text file is in UTF-16. Save it as “CSV UTF-8” and upload it again.")
-        )
-    # Anywhere in the file, not only at its start: a NUL deep in a CSV reached the preview's
-    # JSON column, which PostgreSQL refuses (a 500).
-    if b"\x00" in content:
-        raise ImportFileError(
-            _("This file is not a spreadsheet. Upload the template as .xlsx or .csv.")
-        )
-    return "csv"
-
-
-def _header_map(header: list, *, letters: list[str]) -> dict[str, int]:
-    """Map column keys to positions; every expected column present once, nothing else."""
-    expected = {nfc(name).casefold(): key for key, name in COLUMNS}
-    positions: dict[str, int] = {}
-    errors = []
-    for index, cell in enumerate(header):
-        if is_blank(cell):
-            continue
-        key = expected.get(nfc(str(cell)).casefold())
-        if key is None:
-            errors.append(
-                _("Column %(column)s (“%(header)s”) is not part of the template; remove it.")
-                % {"column": letters[index], "header": nfc(str(cell))}
-            )
-        elif key in positions:
-            errors.append(
-                _("Column “%(header)s” appears twice (columns %(first)s and %(second)s).")
-                % {
-                    "header": HEADER[key],
-                    "first": letters[positions[key]],
-                    "second": letters[index],
-                }
-            )
-        else:
-            positions[key] = index
-    missing = [HEADER[key] for key, _name in COLUMNS if key not in positions and key != "key"]
-    if missing:
-        errors.append(
-            _(
-                "The first row must hold the template's column headers; missing: %(columns)s. "
-                "Download a fresh template and copy your figures into it."
-            )
-            % {"columns": ", ".join(f"“{name}”" for name in missing)}
-        )
-    if errors:
-        raise ImportFileError(errors)
-    return positions
-
-
-def _rows_from_table(table, *, letters_for) -> list[RawRow]:
-    """Turn an iterator of (row number, values) with the header first into RawRows."""
-    iterator = iter(table)
-    try:
-        _number, header = next(iterator)
-    except StopIteration:
-        raise ImportFileError(_("The file is empty.")) from None
-    header = list(header)
-    positions = _header_map(header, letters=letters_for(len(header)))
-    used = set(positions.values())
-    rows: list[RawRow] = []
-    limit = max_rows()
-    for number, values in iterator:
-        values = list(values)
-        if all(is_blank(v) for v in values):
-            continue
-        stray = [i for i, v in enumerate(values) if i not in used and not is_blank(v)]
-        if stray:
-            letter = letters_for(stray[0] + 1)[stray[0]]
-            raise ImportFileError(
-                _(
-                    "Row %(row)s has data in column %(column)s, which has no header in the "
-                    "template. Remove extra columns and try again."
-                )
-                % {"row": number, "column": letter}
-            )
-        if len(rows) >= limit:
-            raise ImportFileError(
-                _("The file has more than %(limit)s rows. Split it into smaller files.")
-                % {"limit": f"{limit:,}".replace(",", ".")}
-            )
-        cells = {
-            key: _json_safe(values[index]) if index < len(values) else None
-            for key, index in positions.items()
-        }
-        rows.append(RawRow(number=number, cells=cells))
-    if not rows:
-        raise ImportFileError(_("The file has no rows of figures under the header."))
-    return rows
-
-
-def _letters(count: int) -> list[str]:
-    from openpyxl.utils import get_column_letter
-
-    return [get_column_letter(i + 1) for i in range(max(count, 1))]
-
-
-def _read_xlsx(content: bytes) -> list[RawRow]:
-    from openpyxl import load_workbook
-
-    try:
-        # data_only: a cell with a formula is read as the value Excel last computed for it.
-        workbook = load_workbook(io.BytesIO(content), data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise ImportFileError(
-            _("The file is damaged and cannot be read. Save it again as .xlsx.")
-        ) from error
-    names = {nfc(name): name for name in workbook.sheetnames}
-    if SHEET_NAME not in names:
-        raise ImportFileError(
-            _(
-                "The workbook has no sheet named “%(sheet)s” (it has: %(sheets)s). Use the "
-                "template downloaded from the portal."
-            )
-            % {"sheet": SHEET_NAME, "sheets": ", ".join(f"“{s}”" for s in workbook.sheetnames)}
-        )
-    sheet = workbook[names[SHEET_NAME]]
-    merged = sorted(str(r) for r in sheet.merged_cells.ranges)
-    if merged:
-        raise ImportFileError(
-            _(
-                "The sheet has merged cells (%(ranges)s). Unmerge them so each row has its "
-                "own district, indicator and month."
-            )
-            % {"ranges": ", ".join(merged[:5])}
-        )
-    if sheet.max_row - 1 > max_rows() * 2:
-        raise ImportFileError(
-            _("The file has more than %(limit)s rows. Split it into smaller files.")
-            % {"limit": f"{max_rows():,}".replace(",", ".")}
-        )
-    table = (
-        (number, values) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-    )
-    return _rows_from_table(table, letters_for=_letters)
-
-
-def _read_csv(content: bytes) -> list[RawRow]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            _(
-                "The file is not a spreadsheet in UTF-8. In Excel choose “Save as” → “CSV "
-                "UTF-8”, or upload the .xlsx file."
-            )
-        ) from error
-    first_line = text.split("\n", 1)[0]
-    # Excel in a locale with a decimal comma separates CSV fields with semicolons.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    table = ((number, values) for number, values in enumerate(reader, start=1))
-    try:
-        return _rows_from_table(table, letters_for=_letters)
-    except csv.Error as error:
-        # Not the csv module's own text: it is English ("field larger than field limit").
-        raise ImportFileError(
-            _(
-                "The file is not a readable CSV file: a cell is far too long, or a quotation "
-                "mark is not closed. Save it again as “CSV UTF-8”, or upload the .xlsx file."
-            )
-        ) from error
-
-
-def read_upload(*, content: bytes) -> list[RawRow]:
-    """Parse an uploaded file into raw rows, or raise ImportFileError with the reason."""
-    if len(content) > max_bytes():
-        raise ImportFileError(
-            _("The file is larger than %(limit)s. Split it into smaller files.")
-            % {"limit": size_text(max_bytes())}
-        )
-    kind = _sniff(content)
-    return _read_xlsx(content) if kind == "xlsx" else _read_csv(content)
+_json_safe = json_safe
+_blank = blank
+_sniff = sniff
+_header_map = header_map
+_rows_from_table = rows_from_table
+_letters = letters
+_read_xlsx = read_xlsx
+_read_csv = read_csv
 
 
 # --- Validation ----------------------------------------------------------------------------

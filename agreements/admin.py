@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from activities.import_formats import SafeCSV, SafeXLSX, read_error_message
 from activities.models import AuditEvent
 from activities.services import audit_record_change, model_snapshot
 from agreements.documents import AgreementForm
@@ -139,10 +140,20 @@ class SpreadsheetAdminMixin:
     """Import and export through django-import-export's upload → preview → confirm pages, in
     the two formats the districts use. Imports are audited row by row in the resources."""
 
-    import_formats = [XLSX, CSV]
+    # Our formats read uploads within the monthly import's limits (zip, rows, size).
+    import_formats = [SafeXLSX, SafeCSV]
     export_formats = [XLSX, CSV]
     import_template_name = "admin/spreadsheet/import.html"
     export_template_name = "admin/spreadsheet/export.html"
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # django-import-export shows only the exception's class name ("'ImportFileError'
+        # encountered…"); a file refused by our limits gets its Vietnamese reason.
+        message = read_error_message(e)
+        if message is None:
+            super().add_data_read_fail_error_to_form(form, e)
+        else:
+            form.add_error("import_file", message)
 
 
 @admin.register(Indicator)
