@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
-from cooperation.text import nfc
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from activities.spreadsheet import COLUMNS, HEADER, SHEET_NAME
 from core.cells import is_blank
+from core.text import nfc
 
 # More rows than a province-wide file of a whole plan (21 districts × 36 months × 13
 # indicators ≈ 9.800) with room to spare; beyond it a file is almost certainly a mistake.
