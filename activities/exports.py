@@ -8,8 +8,9 @@ from activities.models import ActivityValue
 from activities.selectors import approved_values
 from activities.spreadsheet import month_text, row_key
 from agreements.models import Agreement, Indicator
-from agreements.selectors import UserScope, sub_agreement_list
+from agreements.selectors import sub_agreement_list
 from core import calendar
+from core.scope import UserScope
 from core.text import by_unit_name
 
 MAX_MONTHS = 36

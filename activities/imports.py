@@ -42,9 +42,9 @@ from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyRep
 from activities.services import FigureChange, ReportChange, ValueInput, figure_errors, figures_write
 from activities.spreadsheet import HEADER, NUMBER_COLUMNS
 from agreements.models import Agreement, Indicator
-from agreements.selectors import UserScope
 from core import calendar
 from core.cells import CellError, parse_count, parse_month_cell, unneutralise
+from core.scope import UserScope
 from core.text import nfc
 
 Status = MonthlyReport.Status

@@ -7,47 +7,14 @@ resource of the portal shares: spreadsheet-safe export and an audit trail of imp
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
-from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from activities.selectors import approved_values
 from activities.services import audit_record_change, model_snapshot
 from activities.spreadsheet import month_text
-from core.cells import neutralise
+from core.import_export import FormulaSafeExportMixin
 from core.text import nfc
-
-
-class FormulaSafeExportMixin:
-    """Text cells that a spreadsheet would run as a formula get the leading apostrophe of
-    ``activities.spreadsheet.neutralise``; numbers stay numbers. (django-import-export's own
-    IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT strips only "=" and turns numbers into text.)"""
-
-    def export_field(self, field, instance, **kwargs):
-        value = super().export_field(field, instance, **kwargs)
-        if isinstance(field.widget, widgets.NumberWidget):
-            return value
-        return neutralise(value)
-
-
-class PreloadedInstanceLoader(BaseInstanceLoader):
-    """Finds the existing row for each imported row by its natural key (``import_id_fields``)
-    in one query for the whole file instead of one per row. Meant for set-up tables of a few
-    thousand rows at most."""
-
-    def get_instance(self, row):
-        if not hasattr(self, "_by_key"):
-            self._by_key = {self._key(instance): instance for instance in self._all()}
-        return self._by_key.get(tuple(field.clean(row) for field in self._id_fields()))
-
-    def _id_fields(self):
-        return [self.resource.fields[name] for name in self.resource.get_import_id_fields()]
-
-    def _all(self):
-        return self.resource.get_queryset()
-
-    def _key(self, instance) -> tuple:
-        return tuple(field.get_value(instance) for field in self._id_fields())
 
 
 class AuditedImportMixin:

@@ -10,9 +10,10 @@ from django.http import Http404
 
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from agreements.models import Agreement, Indicator, Task
-from agreements.selectors import UserScope, sub_agreement_list
+from agreements.selectors import sub_agreement_list
 from core import calendar
 from core.calendar import add_months
+from core.scope import UserScope
 from core.text import by_unit_name
 
 Status = MonthlyReport.Status

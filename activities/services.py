@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from activities.checks import soft_warnings
 from activities.models import ActivityValue, AuditEvent, MonthlyReport
 from agreements.models import Agreement, Indicator
-from agreements.selectors import UserScope
 from core import calendar
+from core.scope import UserScope
 from core.text import nfc
 
 Status = MonthlyReport.Status

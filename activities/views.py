@@ -12,7 +12,7 @@ from activities import selectors, services
 from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
-from cooperation.context_processors import request_scope
+from agreements.selectors import request_scope
 from core import calendar
 
 

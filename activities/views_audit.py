@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from activities.models import AuditEvent
-from agreements.selectors import UserScope
-from cooperation.context_processors import request_scope
+from agreements.selectors import request_scope
+from core.scope import UserScope
 from core.text import nfc
 
 PAGE_SIZE = 50

@@ -17,9 +17,9 @@ from activities.forms_io import ExportForm, PeriodForm, UploadForm
 from activities.models import ImportBatch
 from activities.spreadsheet import csv_bytes, workbook_bytes
 from agreements.models import Agreement
-from agreements.selectors import UserScope, current_plan, sub_agreement_list
-from cooperation.context_processors import request_scope
+from agreements.selectors import current_plan, request_scope, sub_agreement_list
 from core import calendar
+from core.scope import UserScope
 from core.text import by_unit_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

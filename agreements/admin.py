@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from activities.import_formats import SafeCSV, SafeXLSX, read_error_message
 from activities.models import AuditEvent
 from activities.services import audit_record_change, model_snapshot
 from agreements.documents import AgreementForm
@@ -23,6 +22,7 @@ from agreements.models import (
 )
 from agreements.resources import BaselineResource, IndicatorResource, TargetResource
 from cooperation.admin_site import SafeAutocompleteMixin
+from core.import_export import SafeCSV, SafeXLSX, read_error_message
 
 
 class AuditedInlinesMixin:

@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
-from agreements.selectors import UserScope
+from core.scope import UserScope
 
 PDF_MAGIC = b"%PDF-"
 # A PDF may start with a few bytes of junk before the header (the spec allows 1024).

@@ -12,13 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from activities.resources import (
-    AuditedImportMixin,
-    FormulaSafeExportMixin,
-    PreloadedInstanceLoader,
-)
+from activities.resources import AuditedImportMixin
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
 from core.cells import CellError, parse_count, unneutralise
+from core.import_export import FormulaSafeExportMixin, PreloadedInstanceLoader
 from core.text import nfc
 
 # "95,5" or "95.5": one or two digits after the separator cannot be a thousands group.

@@ -1,49 +1,13 @@
 """Reads about plans and who may see what."""
 
-from dataclasses import dataclass
-
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from agreements.models import Agreement, Indicator, Membership
+from core.scope import UserScope
 
 Role = Membership.Role
-
-
-@dataclass(frozen=True)
-class UserScope:
-    """What a user may see and do, computed once per request from their memberships.
-
-    Every selector and service takes a scope, so no view can forget to apply it."""
-
-    user_id: int | None
-    roles: frozenset[str]
-    # Units where the user holds a district role; empty for province-wide roles.
-    district_unit_ids: frozenset[int]
-    officer_unit_ids: frozenset[int]
-
-    @property
-    def sees_all(self) -> bool:
-        return bool(self.roles & {Role.ADMIN, Role.PROVINCIAL_STAFF, Role.LEADERSHIP})
-
-    @property
-    def can_review(self) -> bool:
-        return bool(self.roles & {Role.ADMIN, Role.PROVINCIAL_STAFF})
-
-    @property
-    def can_manage(self) -> bool:
-        return self.can_review
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.user_id is not None
-
-    def can_read_unit(self, unit_id: int) -> bool:
-        return self.sees_all or unit_id in self.district_unit_ids
-
-    def can_edit_unit(self, unit_id: int) -> bool:
-        # Provincial staff may enter figures too (all-district imports, corrections).
-        return self.can_review or unit_id in self.officer_unit_ids
 
 
 def user_scope(user: AbstractBaseUser | AnonymousUser) -> UserScope:
@@ -60,6 +24,13 @@ def user_scope(user: AbstractBaseUser | AnonymousUser) -> UserScope:
         district_unit_ids=frozenset(u for r, u in memberships if r in district_roles),
         officer_unit_ids=frozenset(u for r, u in memberships if r == Role.DISTRICT_OFFICER),
     )
+
+
+def request_scope(request: HttpRequest) -> UserScope:
+    """The user's scope, computed once per request."""
+    if not hasattr(request, "_scope"):
+        request._scope = user_scope(request.user)
+    return request._scope
 
 
 def sub_agreement_list(*, scope: UserScope) -> QuerySet[Agreement]:

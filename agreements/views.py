@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from agreements.documents import agreement_document_get
-from cooperation.context_processors import request_scope
+from agreements.selectors import request_scope
 
 
 @login_required

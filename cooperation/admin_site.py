@@ -16,7 +16,7 @@ class RoleAdminSite(AdminSite):
         if not super().has_permission(request):
             return False
         # Imported here: this module is loaded with INSTALLED_APPS, before models are ready.
-        from cooperation.context_processors import request_scope
+        from agreements.selectors import request_scope
 
         return request_scope(request).can_manage
 

@@ -3,8 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from activities import selectors as activity_selectors
-from agreements.selectors import current_plan, sub_agreement_list
-from cooperation.context_processors import request_scope
+from agreements.selectors import current_plan, request_scope, sub_agreement_list
 from core import calendar
 from reports.selectors import plan_achievement
 

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from django.http import Http404, QueryDict
 
 from agreements.models import Agreement, Task
-from agreements.selectors import UserScope
 from core.calendar import Period, period_parse
+from core.scope import UserScope
 from reports.selectors import district_get
 
 _SORT = re.compile(r"^-?[A-Za-z0-9_]{1,32}$")

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from activities.models import MonthlyReport
 from agreements.models import Agreement
-from agreements.selectors import UserScope
 from core import calendar
 from core.calendar import HALF, MONTH, PLAN, QUARTER, YEAR, Period, period_for, period_parse
+from core.scope import UserScope
 from reports import charts, selectors
 from reports.selectors import (
     CompletenessGrid,

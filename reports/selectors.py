@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import ActivityValue, MonthlyReport
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
-from agreements.selectors import UserScope, sub_agreement_list
+from agreements.selectors import sub_agreement_list
 from core import calendar
 from core.calendar import (
     LATE,
@@ -50,6 +50,7 @@ from core.calendar import (
     period_parse,
     report_month_of,
 )
+from core.scope import UserScope
 from core.text import by_unit_name, vietnamese_key
 
 Status = MonthlyReport.Status

@@ -7,8 +7,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParty
-from agreements.selectors import UserScope
 from core import calendar as periods
+from core.scope import UserScope
 from core.text import by_unit_name
 from reports.models import DocumentKind, IssuedReport, RenderJob
 from reports.pdf_data import period_label

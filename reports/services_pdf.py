@@ -20,8 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agreements.models import Agency, Agreement, AgreementParty
-from agreements.selectors import UserScope, user_scope
+from agreements.selectors import user_scope
 from core import calendar
+from core.scope import UserScope
 from core.text import nfc
 from reports import selectors_pdf
 from reports.models import DocumentKind, IssuedReport, RenderJob

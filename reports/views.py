@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement, Indicator, Task
-from agreements.selectors import current_plan, sub_agreement_list
-from cooperation.context_processors import request_scope
+from agreements.selectors import current_plan, request_scope, sub_agreement_list
 from core.calendar import period_choices
 from core.text import by_unit_name
 from reports import charts, selectors

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from agreements.selectors import current_plan
-from cooperation.context_processors import request_scope
+from agreements.selectors import current_plan, request_scope
 from core.text import nfc
 from reports import selectors_pdf, services_pdf
 from reports.models import DocumentKind, RenderJob

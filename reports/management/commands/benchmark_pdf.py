@@ -13,7 +13,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.models import Agency, Agreement, Membership
-from agreements.selectors import UserScope, current_plan
+from agreements.selectors import current_plan
+from core.scope import UserScope
 from reports.narrative import narrative_build
 from reports.pdf import DocumentMeta, RenderTimings, Signatory, document_html, html_to_pdf
 from reports.pdf_data import Kind, document_figures, document_period
