@@ -25,10 +25,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyReport
+from activities.models import REPORT_OBJECT_TYPE, ActivityValue, ImportBatch, MonthlyReport
 from activities.spreadsheet import COLUMNS, HEADER, NUMBER_COLUMNS, SHEET_NAME, unneutralise
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope
+from audit.models import AuditEvent
+from audit.services import audit_build, audit_record_bulk
 from cooperation.months import current_month, month_start
 from cooperation.text import nfc
 
@@ -849,14 +851,13 @@ def _write(*, result: ImportPlan, batch: ImportBatch, user: AbstractBaseUser) ->
     )
     total_created = sum(e["created"] for e in per_report.values())
     total_changed = sum(e["changed"] for e in per_report.values())
-    AuditEvent.objects.bulk_create(
+    audit_record_bulk(
         [
-            AuditEvent(
+            audit_build(
                 actor=user,
                 action=AuditEvent.Action.IMPORT,
-                report=entry["report"],
-                object_type="monthly_report",
-                object_id=str(entry["report"].pk),
+                object_type=REPORT_OBJECT_TYPE,
+                object_id=entry["report"].pk,
                 version=entry["report"].version,
                 status_before=(
                     ""
@@ -883,7 +884,6 @@ def _write(*, result: ImportPlan, batch: ImportBatch, user: AbstractBaseUser) ->
             )
             for entry in per_report.values()
         ],
-        batch_size=1000,
     )
     return ImportOutcome(
         created=total_created,

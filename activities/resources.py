@@ -10,10 +10,11 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from activities.selectors import approved_values
-from activities.services import audit_record_change, model_snapshot
 from activities.spreadsheet import month_text, neutralise
+from audit.models import AuditEvent
+from audit.services import audit_record_change, model_snapshot
 from cooperation.text import nfc
 
 

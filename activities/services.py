@@ -13,9 +13,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from activities.checks import soft_warnings
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
 from agreements.models import Agreement, Indicator
 from agreements.selectors import UserScope
+from audit.models import AuditEvent
+from audit.services import audit_record
 from cooperation.months import current_month, month_start
 from cooperation.text import nfc
 
@@ -83,7 +85,8 @@ def _lock(report: MonthlyReport) -> MonthlyReport:
 def _check_version(locked: MonthlyReport, version: int) -> None:
     if locked.version != version:
         events = list(
-            AuditEvent.objects.filter(report=locked, version__gt=version)
+            AuditEvent.objects.about(REPORT_OBJECT_TYPE, locked.pk)
+            .filter(version__gt=version)
             .select_related("actor")
             .order_by("at", "id")
         )
@@ -105,12 +108,11 @@ def _record(
     after: dict | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    return audit_record(
         actor=user,
         action=action,
-        report=report,
-        object_type="monthly_report",
-        object_id=str(report.pk),
+        object_type=REPORT_OBJECT_TYPE,
+        object_id=report.pk,
         version=report.version,
         status_before=status_before,
         status_after=report.status,
@@ -436,36 +438,3 @@ def report_save_and_submit(
         narrative=narrative,
     )
     return report_submit(report=saved, user=user, scope=scope, version=saved.version)
-
-
-def model_snapshot(obj) -> dict:
-    from django.forms.models import model_to_dict
-
-    snapshot = {}
-    for key, value in model_to_dict(obj).items():
-        if hasattr(value, "name") and not isinstance(value, str):  # files
-            value = value.name
-        snapshot[key] = value if isinstance(value, (int, str, bool, type(None))) else str(value)
-    return snapshot
-
-
-def audit_record_change(
-    *, user: AbstractBaseUser, obj, action: str, before: dict | None = None, reason: str = ""
-) -> AuditEvent:
-    """Record a change made outside the reporting workflow (targets, memberships, agreements
-    edited in the administration), with the object's fields before and after."""
-    after = {} if action == AuditEvent.Action.ADMIN_DELETE else model_snapshot(obj)
-    before = before or {}
-    if before and after:
-        changed = {k for k in after if before.get(k) != after.get(k)}
-        before = {k: before.get(k) for k in changed}
-        after = {k: after[k] for k in changed}
-    return AuditEvent.objects.create(
-        actor=user,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        before=before,
-        after=after,
-        reason=reason,
-    )

@@ -22,7 +22,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from activities.models import AuditEvent, ImportBatch, MonthlyReport
+from activities.models import ImportBatch, MonthlyReport
+from audit.models import AuditEvent
 from reports.models import IssuedReport, RenderJob
 from tests import factories as f
 
@@ -206,7 +207,11 @@ def matrix_world(world, settings, tmp_path):
     )
     for report, actor in ((world.report_a, world.officer_a), (world.report_b, world.officer_b)):
         AuditEvent.objects.create(
-            actor=actor, action=AuditEvent.Action.SUBMIT, report=report, version=1
+            actor=actor,
+            action=AuditEvent.Action.SUBMIT,
+            object_type="monthly_report",
+            object_id=str(report.pk),
+            version=1,
         )
     # An Excel upload waiting for confirmation, a finished PDF render and an issued district
     # report, for each district's officer.
