@@ -89,6 +89,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "pdf:job":                    {"GET": OWN_JOB,      "POST": NOT_ALLOWED},
     "pdf:job_download":           {"GET": OWN_JOB,      "POST": NOT_ALLOWED},
     "pdf:issued_download":        {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    # Withdrawing an issued report: reviewers only (an empty reason changes nothing).
+    "pdf:issued_withdraw":        {"GET": NOT_ALLOWED,  "POST": REVIEW_ACTION},
 }
 # fmt: on
 
@@ -176,6 +178,7 @@ KWARGS_BY_URL = {
     "pdf:job": {"pk": _render_job},
     "pdf:job_download": {"pk": _render_job},
     "pdf:issued_download": {"pk": _issued_report},
+    "pdf:issued_withdraw": {"pk": _issued_report},
 }
 
 
