@@ -2,13 +2,13 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from activities.resources import ApprovedValueResource
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Figures change only through the reporting workflow (versioned and audited), and the
-    audit trail never changes at all; the administration may only look."""
+    """Figures change only through the reporting workflow (versioned and audited); the
+    administration may only look."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -42,11 +42,3 @@ class MonthlyReportAdmin(ExportMixin, ReadOnlyAdmin):
     search_fields = ["sub_agreement__org_unit__name"]
     inlines = [ValueInline]
     list_select_related = ["sub_agreement"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "report", "reason"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["actor__username", "reason", "object_id"]
-    list_select_related = ["actor", "report__sub_agreement"]

@@ -13,10 +13,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
 from agreements.models import Agreement, Indicator, Membership, OrgUnit, Target
+from audit.models import AuditEvent
 from core.calendar import deadline, reporting_months
 
 # Population-like weights (thousands of residents, rounded) — demo.
@@ -99,7 +102,7 @@ def demo_users(*, password: str | None = None) -> tuple[str, list[tuple[str, str
     province = OrgUnit.objects.get(code="NA")
     logins = []
     manage_perms = Permission.objects.filter(
-        content_type__app_label__in=["agreements", "activities", "auth"]
+        content_type__app_label__in=["agreements", "activities", "audit", "auth"]
     )
     for username, first, last, role in STAFF_USERS:
         user = _user(
@@ -174,7 +177,11 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
         )
     }
     sample = MonthlyReport.objects.filter(is_sample=True)
-    AuditEvent.objects.filter(report__in=sample).delete()
+    AuditEvent.objects.filter(
+        object_type=REPORT_OBJECT_TYPE,
+        # A subquery, not a list of ids: no limit on query parameters.
+        object_id__in=sample.annotate(key=Cast("pk", CharField())).values("key"),
+    ).delete()
     ActivityValue.objects.filter(report__in=sample).delete()
     sample.delete()
     indicators = list(Indicator.objects.filter(plan=plan))
@@ -253,8 +260,7 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
                 AuditEvent(
                     actor=report.submitted_by,
                     action="submit",
-                    report=report,
-                    object_type="monthly_report",
+                    object_type=REPORT_OBJECT_TYPE,
                     object_id=str(report.pk),
                     version=2,
                     status_before="draft",
@@ -266,8 +272,7 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
                 AuditEvent(
                     actor=staff,
                     action="approve" if report.status == "approved" else "return",
-                    report=report,
-                    object_type="monthly_report",
+                    object_type=REPORT_OBJECT_TYPE,
                     object_id=str(report.pk),
                     version=3,
                     status_before="submitted",

@@ -38,10 +38,11 @@ from activities.import_files import (  # noqa: F401 (re-exported for existing ca
     size_text,
     sniff,
 )
-from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyReport
+from activities.models import ActivityValue, ImportBatch, MonthlyReport
 from activities.services import FigureChange, ReportChange, ValueInput, figure_errors, figures_write
 from activities.spreadsheet import HEADER, NUMBER_COLUMNS
 from agreements.models import Agreement, Indicator
+from audit.models import AuditEvent
 from core import calendar
 from core.cells import CellError, parse_count, parse_month_cell, unneutralise
 from core.scope import UserScope

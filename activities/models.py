@@ -1,4 +1,5 @@
-"""Monthly reports, their values and the audit trail of every change to them."""
+"""Monthly reports and their values. Their audit trail lives in the ``audit`` app (object type
+``REPORT_OBJECT_TYPE``, object id the report's pk)."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -7,6 +8,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Indicator
+
+# How the audit trail names a monthly report (kept from before the trail had its own app).
+REPORT_OBJECT_TYPE = "monthly_report"
 
 
 class MonthlyReport(models.Model):
@@ -140,56 +144,6 @@ class ActivityValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code}: {self.value}"
-
-
-class AuditEvent(models.Model):
-    """An append-only record of a change: who, when, what, before and after, why."""
-
-    class Action(models.TextChoices):
-        SAVE = "save", _("Saved")
-        SUBMIT = "submit", _("Submitted")
-        RETURN = "return", _("Returned")
-        APPROVE = "approve", _("Approved")
-        REOPEN = "reopen", _("Reopened")
-        IMPORT = "import", _("Imported")
-        ADMIN_CHANGE = "admin_change", _("Changed in administration")
-        ADMIN_ADD = "admin_add", _("Added in administration")
-        ADMIN_DELETE = "admin_delete", _("Deleted in administration")
-
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="audit_events",
-    )
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    report = models.ForeignKey(
-        MonthlyReport,
-        verbose_name=_("report"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="audit_events",
-    )
-    object_type = models.CharField(_("object type"), max_length=64, blank=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    version = models.PositiveIntegerField(_("version after"), null=True, blank=True)
-    status_before = models.CharField(_("status before"), max_length=16, blank=True)
-    status_after = models.CharField(_("status after"), max_length=16, blank=True)
-    before = models.JSONField(_("before"), default=dict, blank=True)
-    after = models.JSONField(_("after"), default=dict, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}"
 
 
 class ImportBatch(models.Model):

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from activities.selectors import approved_values
-from activities.services import audit_record_change, model_snapshot
 from activities.spreadsheet import month_text
+from audit.models import AuditEvent
+from audit.services import audit_record_change, model_snapshot
 from core.import_export import FormulaSafeExportMixin
 from core.text import nfc
 

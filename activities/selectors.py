@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.http import Http404
 
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
 from agreements.models import Agreement, Indicator, Task
 from agreements.selectors import sub_agreement_list
+from audit.models import AuditEvent
 from core import calendar
 from core.calendar import add_months
 from core.scope import UserScope
@@ -115,8 +116,13 @@ def entry_rows(
     return list(groups.values())
 
 
+def report_events(*, report: MonthlyReport) -> QuerySet[AuditEvent]:
+    """Every audit event about one month (the trail names it by type and id, not a key)."""
+    return AuditEvent.objects.about(REPORT_OBJECT_TYPE, report.pk)
+
+
 def report_history(*, report: MonthlyReport) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(report=report).select_related("actor").order_by("-at", "-id")
+    return report_events(report=report).select_related("actor").order_by("-at", "-id")
 
 
 @dataclass(frozen=True)

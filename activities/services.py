@@ -14,8 +14,10 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from activities.checks import soft_warnings
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
 from agreements.models import Agreement, Indicator
+from audit.models import AuditEvent
+from audit.services import audit_build, audit_record, audit_record_bulk
 from core import calendar
 from core.scope import UserScope
 from core.text import nfc
@@ -84,7 +86,8 @@ def _lock(report: MonthlyReport) -> MonthlyReport:
 def _check_version(locked: MonthlyReport, version: int) -> None:
     if locked.version != version:
         events = list(
-            AuditEvent.objects.filter(report=locked, version__gt=version)
+            AuditEvent.objects.about(REPORT_OBJECT_TYPE, locked.pk)
+            .filter(version__gt=version)
             .select_related("actor")
             .order_by("at", "id")
         )
@@ -106,12 +109,11 @@ def _record(
     after: dict | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    return audit_record(
         actor=user,
         action=action,
-        report=report,
-        object_type="monthly_report",
-        object_id=str(report.pk),
+        object_type=REPORT_OBJECT_TYPE,
+        object_id=report.pk,
         version=report.version,
         status_before=status_before,
         status_after=report.status,
@@ -388,14 +390,13 @@ def figures_write(
     MonthlyReport.objects.bulk_update(
         touched, ["version", "status", "updated_by", "updated_at", "narrative"], batch_size=1000
     )
-    AuditEvent.objects.bulk_create(
+    audit_record_bulk(
         [
-            AuditEvent(
+            audit_build(
                 actor=user,
                 action=action,
-                report=entry.report,
-                object_type="monthly_report",
-                object_id=str(entry.report.pk),
+                object_type=REPORT_OBJECT_TYPE,
+                object_id=entry.report.pk,
                 version=entry.report.version,
                 status_before=entry.status_before,
                 status_after=entry.report.status,
@@ -404,8 +405,7 @@ def figures_write(
                 reason=reason(entry) if reason else "",
             )
             for entry in by_report.values()
-        ],
-        batch_size=1000,
+        ]
     )
     return list(by_report.values())
 
@@ -628,36 +628,3 @@ def report_save_and_submit(
             _("Enter a figure (0 if nothing happened) for every indicator before submitting.")
         )
     return report_submit(report=saved, user=user, scope=scope, version=saved.version)
-
-
-def model_snapshot(obj) -> dict:
-    from django.forms.models import model_to_dict
-
-    snapshot = {}
-    for key, value in model_to_dict(obj).items():
-        if hasattr(value, "name") and not isinstance(value, str):  # files
-            value = value.name
-        snapshot[key] = value if isinstance(value, (int, str, bool, type(None))) else str(value)
-    return snapshot
-
-
-def audit_record_change(
-    *, user: AbstractBaseUser, obj, action: str, before: dict | None = None, reason: str = ""
-) -> AuditEvent:
-    """Record a change made outside the reporting workflow (targets, memberships, agreements
-    edited in the administration), with the object's fields before and after."""
-    after = {} if action == AuditEvent.Action.ADMIN_DELETE else model_snapshot(obj)
-    before = before or {}
-    if before and after:
-        changed = {k for k in after if before.get(k) != after.get(k)}
-        before = {k: before.get(k) for k in changed}
-        after = {k: after[k] for k in changed}
-    return AuditEvent.objects.create(
-        actor=user,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        before=before,
-        after=after,
-        reason=reason,
-    )

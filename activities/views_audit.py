@@ -10,8 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from activities.models import AuditEvent
+from activities.models import REPORT_OBJECT_TYPE, MonthlyReport
 from agreements.selectors import request_scope
+from audit.models import AuditEvent
 from core.scope import UserScope
 from core.text import nfc
 
@@ -29,11 +30,11 @@ def audit_event_list(
     """Audit events newest first; only reviewers (admin, provincial staff) may read them."""
     if not scope.can_review:
         raise PermissionDenied
-    events = AuditEvent.objects.select_related("actor", "report__sub_agreement__org_unit")
+    events = AuditEvent.objects.select_related("actor")
     if actor_id is not None:
         events = events.filter(actor_id=actor_id)
     if report_id is not None:
-        events = events.filter(report_id=report_id)
+        events = events.about(REPORT_OBJECT_TYPE, report_id)
     if object_type:
         events = events.filter(object_type=object_type)
     if action:
@@ -46,8 +47,27 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
 
 
+def _attach_reports(events) -> None:
+    """The trail names a month by id only (it depends on no other app): fetch the page's
+    months in one query to show the district and month rather than a bare number."""
+    ids = {
+        int(e.object_id)
+        for e in events
+        if e.object_type == REPORT_OBJECT_TYPE and e.object_id.isdigit() and len(e.object_id) < 18
+    }
+    reports = MonthlyReport.objects.select_related("sub_agreement__org_unit").in_bulk(ids)
+    for event in events:
+        event.report = (
+            reports.get(int(event.object_id))
+            if event.object_type == REPORT_OBJECT_TYPE and event.object_id.isdigit()
+            else None
+        )
+
+
 def _render(request: HttpRequest, events: QuerySet[AuditEvent], context: dict) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    _attach_reports(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

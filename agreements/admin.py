@@ -1,13 +1,16 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from activities.models import AuditEvent
-from activities.services import audit_record_change, model_snapshot
 from agreements.documents import AgreementForm
 from agreements.models import (
     Agency,
@@ -21,82 +24,16 @@ from agreements.models import (
     Task,
 )
 from agreements.resources import BaselineResource, IndicatorResource, TargetResource
+from agreements.rights import PRIVILEGED_USER_FIELDS, grants_rights, rights_exceed
+from audit.admin import AuditedAdminMixin
+from audit.models import AuditEvent
+from audit.services import audit_record, audit_record_change, model_snapshot
 from cooperation.admin_site import SafeAutocompleteMixin
 from core.import_export import SafeCSV, SafeXLSX, read_error_message
 
 
-class AuditedInlinesMixin:
-    def save_formset(self, request, form, formset, change):
-        """Inline rows (an agreement's parties and tasks, a user's roles) are audited like
-        the parent."""
-        with transaction.atomic():
-            deleted = [f.instance for f in formset.deleted_forms if f.instance.pk]
-            for obj in deleted:
-                audit_record_change(
-                    user=request.user,
-                    obj=obj,
-                    before=model_snapshot(obj),
-                    action=AuditEvent.Action.ADMIN_DELETE,
-                )
-            before = {
-                f.instance.pk: model_snapshot(type(f.instance).objects.get(pk=f.instance.pk))
-                for f in formset.initial_forms
-                if f.instance.pk and f.has_changed() and f.instance not in deleted
-            }
-            super().save_formset(request, form, formset, change)
-            for obj in formset.new_objects:
-                audit_record_change(
-                    user=request.user,
-                    obj=type(obj).objects.get(pk=obj.pk),
-                    action=AuditEvent.Action.ADMIN_ADD,
-                )
-            for obj, _fields in formset.changed_objects:
-                audit_record_change(
-                    user=request.user,
-                    obj=type(obj).objects.get(pk=obj.pk),
-                    before=before.get(obj.pk, {}),
-                    action=AuditEvent.Action.ADMIN_CHANGE,
-                )
-
-
-class AuditedAdmin(SafeAutocompleteMixin, AuditedInlinesMixin, admin.ModelAdmin):
+class AuditedAdmin(SafeAutocompleteMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Every add, change and delete in the administration lands in the audit trail."""
-
-    def save_model(self, request, obj, form, change):
-        before = {}
-        if change and obj.pk:
-            before = model_snapshot(type(obj).objects.get(pk=obj.pk))
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit_record_change(
-                user=request.user,
-                # Re-read, so "after" is what the database holds (250.00, not the typed 250)
-                # and compares like with like against "before".
-                obj=type(obj).objects.get(pk=obj.pk),
-                before=before,
-                action=AuditEvent.Action.ADMIN_CHANGE if change else AuditEvent.Action.ADMIN_ADD,
-            )
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            audit_record_change(
-                user=request.user,
-                obj=obj,
-                before=model_snapshot(obj),
-                action=AuditEvent.Action.ADMIN_DELETE,
-            )
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                audit_record_change(
-                    user=request.user,
-                    obj=obj,
-                    before=model_snapshot(obj),
-                    action=AuditEvent.Action.ADMIN_DELETE,
-                )
-            super().delete_queryset(request, queryset)
 
 
 @admin.register(OrgUnit)
@@ -179,31 +116,217 @@ class BaselineAdmin(SpreadsheetAdminMixin, ExportMixin, AuditedAdmin):
     list_display = ["agreement", "indicator", "value", "as_of"]
 
 
+def _grants_rights(request) -> bool:
+    # Once per request: every permission method below asks.
+    if not hasattr(request, "_grants_rights"):
+        request._grants_rights = grants_rights(request.user)
+    return request._grants_rights
+
+
+def _may_manage_account(request, user) -> bool:
+    """Whether the requester may change, delete or set the password of ``user``, or edit
+    their roles: the admin role may; anyone else only for accounts with no more rights than
+    their own."""
+    return _grants_rights(request) or not rights_exceed(user, request.user)
+
+
+def _refuse(message) -> None:
+    raise PermissionDenied(message)
+
+
+def _membership_check(request, *, user_ids, roles) -> None:
+    """Roles that only the admin role may hand out or take away: the ``admin`` role itself,
+    any role of one's own account (nobody widens their own scope), any role of an account
+    with more rights than one's own."""
+    if _grants_rights(request):
+        return
+    if Membership.Role.ADMIN in roles:
+        _refuse(_("Only an administrator may grant or remove the administrator role."))
+    if request.user.pk in user_ids:
+        _refuse(_("You cannot change your own roles; ask an administrator."))
+    for user in UserModel.objects.filter(pk__in=[pk for pk in user_ids if pk]):
+        if rights_exceed(user, request.user):
+            _refuse(_("This account has more rights than yours; ask an administrator."))
+
+
+class MembershipRulesMixin:
+    """The admin role is not even offered to anyone else."""
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and not _grants_rights(request):
+            field.choices = [c for c in field.choices if c[0] != Membership.Role.ADMIN]
+        return field
+
+
 @admin.register(Membership)
-class MembershipAdmin(AuditedAdmin):
+class MembershipAdmin(MembershipRulesMixin, AuditedAdmin):
     list_display = ["user", "role", "org_unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__last_name", "org_unit__name"]
     autocomplete_fields = ["org_unit"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not _grants_rights(request):
+            # Not oneself, nor an account above one's own (a forged id is "not a valid
+            # choice"; audit_check refuses the rest).
+            kwargs["queryset"] = (
+                UserModel.objects.exclude(pk=request.user.pk)
+                .exclude(is_superuser=True)
+                .exclude(memberships__role=Membership.Role.ADMIN)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may_edit(self, request, obj) -> bool:
+        return (
+            obj is None
+            or _grants_rights(request)
+            or (
+                obj.role != Membership.Role.ADMIN
+                and obj.user_id != request.user.pk
+                and _may_manage_account(request, obj.user)
+            )
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def audit_check(self, request, obj, *, before, after, change):
+        _membership_check(
+            request,
+            user_ids={before.get("user"), after.get("user")} - {None},
+            roles={before.get("role"), after.get("role")},
+        )
+
+    def audit_delete(self, request, obj):
+        # The bulk action deletes without asking has_delete_permission per object.
+        _membership_check(request, user_ids={obj.user_id}, roles={obj.role})
+        super().audit_delete(request, obj)
+
 
 admin.site.empty_value_display = _("(none)")
 
 
-class MembershipInline(SafeAutocompleteMixin, admin.TabularInline):
+class MembershipInline(MembershipRulesMixin, SafeAutocompleteMixin, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["org_unit"]
+
+    # ``obj`` is the user whose page this is: nobody but the admin role edits their own
+    # roles (the account page's own rules cover accounts above the requester's).
+    def _may_edit(self, request, obj) -> bool:
+        return _grants_rights(request) or obj is None or obj.pk != request.user.pk
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
 
 
 # Provincial staff manage accounts and their roles on one page.
 UserModel = get_user_model()
 admin.site.unregister(UserModel)
+admin.site.unregister(Group)
 
 
 @admin.register(UserModel)
-class UserWithRolesAdmin(SafeAutocompleteMixin, AuditedInlinesMixin, UserAdmin):
-    """Roles granted or removed on the user page are audited like any other membership."""
+class UserWithRolesAdmin(SafeAutocompleteMixin, AuditedAdminMixin, UserAdmin):
+    """Accounts and their roles, audited. Rights (superuser, staff, groups, permissions, the
+    admin role) are read-only except for the admin role, and checked again on save; accounts
+    with more rights than the requester's cannot be changed, deleted or given a password by
+    them."""
 
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not _grants_rights(request):
+            fields += [name for name in PRIVILEGED_USER_FIELDS if name not in fields]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or _may_manage_account(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or _may_manage_account(request, obj)
+
+    def audit_check(self, request, obj, *, before, after, change):
+        if _grants_rights(request):
+            return
+        # On add, "before" is empty: a new account starts with no rights at all.
+        empty = {"is_superuser": False, "is_staff": False, "groups": [], "user_permissions": []}
+        if any(before.get(name, empty[name]) != after.get(name) for name in PRIVILEGED_USER_FIELDS):
+            _refuse(
+                _("Only an administrator may change superuser, staff, group or permission rights.")
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Membership:
+            # The inline's choices and permissions already keep the admin role and one's own
+            # roles out of the form; this refuses a forged POST that gets past them.
+            touched = [f for f in formset.forms if f.has_changed() or f in formset.deleted_forms]
+            stored = Membership.objects.filter(
+                pk__in=[f.instance.pk for f in touched if f.instance.pk]
+            )
+            _membership_check(
+                request,
+                user_ids={form.instance.pk, *(m.user_id for m in stored)},
+                roles={*(m.role for m in stored), *(f.instance.role for f in touched)},
+            )
+        super().save_formset(request, form, formset, change)
+
+    def audit_delete(self, request, obj):
+        if not _may_manage_account(request, obj):  # the bulk action asks no per-object question
+            _refuse(_("This account has more rights than yours; ask an administrator."))
+        super().audit_delete(request, obj)
+        # Its roles go with it (cascade): each is recorded as it was.
+        for membership in Membership.objects.filter(user=obj):
+            audit_record_change(
+                user=request.user,
+                obj=membership,
+                before=model_snapshot(membership),
+                action=AuditEvent.Action.ADMIN_DELETE,
+                reason=_("Deleted with the user account."),
+            )
+
+    @method_decorator(sensitive_post_parameters())
+    def user_change_password(self, request, id, form_url=""):
+        """Setting a password is recorded — that it was set, by whom; never the hash."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                audit_record(
+                    actor=request.user,
+                    action=AuditEvent.Action.PASSWORD_SET,
+                    object_type=user._meta.label_lower,
+                    object_id=user.pk,
+                    after={"usable_password": user.has_usable_password()},
+                )
+        return response
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    """A group carries permissions: only the admin role creates, changes or deletes one."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and _grants_rights(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _grants_rights(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and _grants_rights(request)

@@ -3,7 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agreements import plan_data
 from agreements.models import (
@@ -15,34 +17,42 @@ from agreements.models import (
     OrgUnit,
     Task,
 )
+from audit.models import AuditEvent
+from audit.services import audit_record
 
 
 def _upsert(model, lookup: dict, values: dict):
-    """update_or_create that writes only when something differs, so reloading is a no-op."""
+    """update_or_create that writes only when something differs, so reloading is a no-op.
+    Returns the object and "created", "changed" or "" (unchanged)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
         obj.full_clean(validate_unique=False, validate_constraints=False)
         obj.save()
-        return obj, True
+        return obj, "created"
     changed = [field for field, value in values.items() if getattr(obj, field) != value]
     if changed:
         for field in changed:
             setattr(obj, field, values[field])
         obj.full_clean(validate_unique=False, validate_constraints=False)
         obj.save(update_fields=changed)
-    return obj, bool(changed)
+    return obj, "changed" if changed else ""
 
 
 @transaction.atomic
-def plan_load() -> dict[str, int]:
+def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
     """Load (or bring up to date) the Nghệ An 2023–2025 plan. Idempotent: a second run
-    writes nothing. Returns the number of rows created or changed per model."""
+    writes nothing — not even an audit event, since nothing changed. Returns the number of
+    rows created or changed per model; a run that writes records one audit event with the
+    created and changed counts per model."""
     counts: dict[str, int] = {}
+    outcome: dict[str, dict[str, int]] = {"created": {}, "changed": {}}
 
     def upsert(model, lookup, values):
         obj, touched = _upsert(model, lookup, values)
-        counts[model.__name__] = counts.get(model.__name__, 0) + int(touched)
+        counts[model.__name__] = counts.get(model.__name__, 0) + int(bool(touched))
+        if touched:
+            outcome[touched][model.__name__] = outcome[touched].get(model.__name__, 0) + 1
         return obj
 
     province = upsert(
@@ -171,4 +181,13 @@ def plan_load() -> dict[str, int]:
         )
         for order, agency in enumerate((union, police), start=1):
             upsert(AgreementParty, {"agreement": sub_agreement, "agency": agency}, {"order": order})
+    if any(counts.values()):
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.PLAN_LOAD,
+            object_type=plan._meta.label_lower,
+            object_id=plan.pk,
+            after=outcome,
+            reason=_("Plan loaded from the plan data (load_plan)."),
+        )
     return counts

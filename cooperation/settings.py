@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "cooperation",
+    # Lowest project app: the trail every other app records into.
+    "audit",
     "agreements",
     "activities",
     "reports",

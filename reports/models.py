@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agency, Agreement
@@ -23,10 +23,27 @@ class DocumentKind(models.TextChoices):
     FINAL = "final", _("Final review of the plan")
 
 
+class IssuedReportQuerySet(models.QuerySet):
+    def delete(self):
+        raise ProtectedError(
+            _("An issued report is a record: withdraw it (with a reason) instead."), set()
+        )
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def in_force(self) -> "IssuedReportQuerySet":
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class IssuedReport(models.Model):
     """A document as it was issued: the PDF file is kept byte for byte, with the figures it
     printed (and their hash), so it can be downloaded later exactly as issued even after the
-    monthly data change, and the next draft can show what changed since."""
+    monthly data change, and the next draft can show what changed since.
+
+    A record: never deleted (neither ``delete()`` here nor on a queryset; the admin has no
+    delete permission). One issued by mistake is *withdrawn* with a reason
+    (``services_pdf.issued_report_withdraw``): file and row stay, marked withdrawn."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
     period = models.CharField(_("period"), max_length=16)  # Period.key: 2024-Q3, 2024, plan…
@@ -73,6 +90,18 @@ class IssuedReport(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    objects = IssuedReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("issued report")
@@ -84,10 +113,25 @@ class IssuedReport(models.Model):
                 | (~Q(kind="district") & Q(sub_agreement__isnull=True)),
                 name="issuedreport_district_has_sub_agreement",
             ),
+            # Withdrawn always with its reason, and a reason only when withdrawn.
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawal_reason="")
+                | (Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason="")),
+                name="issuedreport_withdrawn_with_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.number_line} — {self.title}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def delete(self, *args, **kwargs):
+        raise ProtectedError(
+            _("An issued report is a record: withdraw it (with a reason) instead."), {self}
+        )
 
 
 class RenderJob(models.Model):

@@ -21,7 +21,11 @@ def issued_report_list(*, scope: UserScope) -> QuerySet[IssuedReport]:
     """Issued documents the user may read: provincial documents for province-wide roles, a
     district's own documents for its district users."""
     queryset = IssuedReport.objects.select_related(
-        "sub_agreement__org_unit", "issuing_agency", "co_issuing_agency", "issued_by"
+        "sub_agreement__org_unit",
+        "issuing_agency",
+        "co_issuing_agency",
+        "issued_by",
+        "withdrawn_by",
     )
     if not scope.sees_all:
         queryset = queryset.filter(
@@ -38,10 +42,11 @@ def issued_report_get(*, pk: int, scope: UserScope) -> IssuedReport:
 
 
 def last_issued(*, kind: str, period: str, sub_agreement_id: int | None) -> IssuedReport | None:
-    """The latest issued document of the same kind, period and district (for "what
-    changed since")."""
+    """The latest issued document of the same kind, period and district still in force
+    (for "what changed since": a withdrawn document is not the one to compare with)."""
     return (
-        IssuedReport.objects.filter(kind=kind, period=period, sub_agreement_id=sub_agreement_id)
+        IssuedReport.objects.in_force()
+        .filter(kind=kind, period=period, sub_agreement_id=sub_agreement_id)
         .order_by("-issued_at", "-id")
         .first()
     )

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Agency, Agreement, AgreementParty
 from agreements.selectors import user_scope
+from audit.models import AuditEvent
+from audit.services import audit_record
 from core import calendar
 from core.scope import UserScope
 from core.text import nfc
@@ -293,7 +295,65 @@ def report_issue(
     report.file.save("report.pdf", ContentFile(pdf), save=False)
     report.full_clean()
     report.save()
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.ISSUE,
+        object_type=report._meta.label_lower,
+        object_id=report.pk,
+        after={
+            "number_line": report.number_line,
+            "kind": report.kind,
+            "period": report.period,
+            "sub_agreement": report.sub_agreement_id,
+            "file_sha256": report.file_sha256,
+            "figures_sha256": report.figures_sha256,
+            "pages": report.pages,
+        },
+    )
     return report
+
+
+WITHDRAWAL_REASON_MAX_LENGTH = 2000
+
+
+@transaction.atomic
+def issued_report_withdraw(*, report: IssuedReport, user, reason: str) -> IssuedReport:
+    """Withdraw an issued document (issued by mistake, superseded…): it stays on record —
+    row and PDF kept byte for byte — marked withdrawn with who, when and why. Only the
+    reviewers (admin, provincial staff) may; the reason is required."""
+    scope = user_scope(user)
+    if not scope.can_review:
+        raise PermissionDenied(_("Only provincial staff may withdraw an issued report."))
+    reason = _clean_text(reason).strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for withdrawing the report.")})
+    if len(reason) > WITHDRAWAL_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("The reason is too long (at most %(max)s characters).")
+                % {"max": WITHDRAWAL_REASON_MAX_LENGTH}
+            }
+        )
+    locked = IssuedReport.objects.select_for_update().get(pk=report.pk)
+    if locked.is_withdrawn:
+        raise ValidationError(_("This report has already been withdrawn."))
+    locked.withdrawn_at = timezone.now()
+    locked.withdrawn_by = user
+    locked.withdrawal_reason = reason
+    written = ["withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+    # Only what this writes: the rest is as issued and is not re-judged.
+    locked.full_clean(exclude=[f.name for f in IssuedReport._meta.fields if f.name not in written])
+    locked.save(update_fields=written)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.WITHDRAW,
+        object_type=locked._meta.label_lower,
+        object_id=locked.pk,
+        before={"withdrawn": False},
+        after={"withdrawn": True, "number_line": locked.number_line},
+        reason=reason,
+    )
+    return locked
 
 
 def agencies_for_choice(*, agreement: Agreement) -> list[tuple[str, str]]:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views_pdf.job_status, name="job"),
     path("jobs/<uuid:pk>/download/", views_pdf.job_download, name="job_download"),
     path("issued/<int:pk>/download/", views_pdf.issued_download, name="issued_download"),
+    path("issued/<int:pk>/withdraw/", views_pdf.issued_withdraw, name="issued_withdraw"),
 ]

@@ -4,13 +4,13 @@ the background, download. Thin: scope and rules live in selectors_pdf and servic
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.selectors import current_plan, request_scope
 from core.text import nfc
@@ -81,6 +81,14 @@ class DocumentForm(forms.Form):
             if isinstance(value, str):
                 data[name] = nfc(value) if name != "narrative" else value.replace("\x00", "")
         return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for withdrawal"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=services_pdf.WITHDRAWAL_REASON_MAX_LENGTH,
+    )
 
 
 def _plan_or_404():
@@ -210,7 +218,38 @@ def job_download(request: HttpRequest, pk) -> FileResponse:
 @require_safe
 def issued_download(request: HttpRequest, pk: int) -> FileResponse:
     report = selectors_pdf.issued_report_get(pk=pk, scope=request_scope(request))
-    return _pdf_response(report.file, f"bao-cao-{report.kind}-{report.period}-{report.pk}.pdf")
+    # A withdrawn document still downloads exactly as issued; its name says it is withdrawn.
+    suffix = "-da-thu-hoi" if report.is_withdrawn else ""
+    return _pdf_response(
+        report.file, f"bao-cao-{report.kind}-{report.period}-{report.pk}{suffix}.pdf"
+    )
+
+
+@login_required
+@require_POST
+def issued_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = request_scope(request)
+    report = selectors_pdf.issued_report_get(pk=pk, scope=scope)  # out of scope: 404
+    if not scope.can_review:
+        raise PermissionDenied
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for withdrawing the report."))
+        return redirect("pdf:index")
+    try:
+        services_pdf.issued_report_withdraw(
+            report=report, user=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(number)s has been withdrawn; it stays on record.")
+            % {"number": report.number_line},
+        )
+    return redirect("pdf:index")
 
 
 def _pdf_response(file, filename: str) -> FileResponse:

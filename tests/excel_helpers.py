@@ -5,8 +5,9 @@ import io
 
 from openpyxl import Workbook, load_workbook
 
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from activities.spreadsheet import COLUMNS, SHEET_NAME
+from audit.models import AuditEvent
 
 HEADERS = [header for _key, header in COLUMNS]
 KEYS = [key for key, _header in COLUMNS]

@@ -8,7 +8,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
+from audit.models import AuditEvent
 
 
 def fuzz_settings(max_examples: int) -> settings:

@@ -26,8 +26,8 @@ def test_every_registered_model_lists_and_opens(client, world, superuser):
 
 
 def test_staff_sets_a_target_in_the_admin_and_it_is_audited(client, world, superuser):
-    from activities.models import AuditEvent
     from agreements.models import Target
+    from audit.models import AuditEvent
 
     client.force_login(superuser)
     response = client.post(
@@ -43,13 +43,13 @@ def test_staff_sets_a_target_in_the_admin_and_it_is_audited(client, world, super
 
 
 def test_audit_trail_cannot_be_changed_in_the_admin(client, world, superuser):
-    from activities.models import AuditEvent
+    from audit.models import AuditEvent
 
     event = AuditEvent.objects.create(action="save", actor=superuser)
     client.force_login(superuser)
-    change = reverse("admin:activities_auditevent_change", args=[event.pk])
+    change = reverse("admin:audit_auditevent_change", args=[event.pk])
     client.post(change, {"reason": "sửa lén"})
-    delete = reverse("admin:activities_auditevent_delete", args=[event.pk])
+    delete = reverse("admin:audit_auditevent_delete", args=[event.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.reason == ""
@@ -71,8 +71,8 @@ def test_user_page_shows_roles_inline(client, world, superuser):
 
 
 def test_a_role_granted_on_the_user_page_is_audited(client, world, superuser):
-    from activities.models import AuditEvent
     from agreements.models import Membership
+    from audit.models import AuditEvent
 
     client.force_login(superuser)
     url = reverse("admin:auth_user_change", args=[world.leader.pk])

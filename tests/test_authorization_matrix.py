@@ -22,7 +22,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from activities.models import AuditEvent, ImportBatch, MonthlyReport
+from activities.models import ImportBatch, MonthlyReport
+from audit.models import AuditEvent
 from reports.models import IssuedReport, RenderJob
 from tests import factories as f
 
@@ -88,6 +89,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "pdf:job":                    {"GET": OWN_JOB,      "POST": NOT_ALLOWED},
     "pdf:job_download":           {"GET": OWN_JOB,      "POST": NOT_ALLOWED},
     "pdf:issued_download":        {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    # Withdrawing an issued report: reviewers only (an empty reason changes nothing).
+    "pdf:issued_withdraw":        {"GET": NOT_ALLOWED,  "POST": REVIEW_ACTION},
 }
 # fmt: on
 
@@ -175,6 +178,7 @@ KWARGS_BY_URL = {
     "pdf:job": {"pk": _render_job},
     "pdf:job_download": {"pk": _render_job},
     "pdf:issued_download": {"pk": _issued_report},
+    "pdf:issued_withdraw": {"pk": _issued_report},
 }
 
 
@@ -206,7 +210,11 @@ def matrix_world(world, settings, tmp_path):
     )
     for report, actor in ((world.report_a, world.officer_a), (world.report_b, world.officer_b)):
         AuditEvent.objects.create(
-            actor=actor, action=AuditEvent.Action.SUBMIT, report=report, version=1
+            actor=actor,
+            action=AuditEvent.Action.SUBMIT,
+            object_type="monthly_report",
+            object_id=str(report.pk),
+            version=1,
         )
     # An Excel upload waiting for confirmation, a finished PDF render and an issued district
     # report, for each district's officer.

@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from activities import services
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from agreements.models import Target
 from agreements.selectors import user_scope
+from audit.models import AuditEvent
 from cooperation.backup import backup_models
 from reports.selectors import plan_achievement
 from tests import factories as f
@@ -79,7 +80,15 @@ def _counts():
 def _trail():
     return list(
         AuditEvent.objects.order_by("pk").values_list(
-            "pk", "actor__username", "action", "report_id", "version", "before", "after", "reason"
+            "pk",
+            "actor__username",
+            "action",
+            "object_type",
+            "object_id",
+            "version",
+            "before",
+            "after",
+            "reason",
         )
     )
 
@@ -100,7 +109,7 @@ def test_backup_and_restore_round_trip_gives_identical_figures(world, tmp_path, 
         "auth.user",
         "agreements.agreement",
         "activities.activityvalue",
-        "activities.auditevent",
+        "audit.auditevent",
     }
     assert (path.stat().st_mode & 0o777) == 0o600
 

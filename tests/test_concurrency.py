@@ -13,8 +13,9 @@ import pytest
 from django.db import connection, connections, transaction
 
 from activities import services
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from agreements.selectors import user_scope
+from audit.models import AuditEvent
 from tests import factories as f
 
 pytestmark = [
@@ -118,7 +119,7 @@ def test_two_sessions_saving_the_same_month_one_wins_the_other_is_told(world):
     report.refresh_from_db()
     assert report.version == 3
     assert _values(report) == {"TUAN_TRA": 10}
-    assert AuditEvent.objects.filter(report=report).count() == 1
+    assert AuditEvent.objects.about("monthly_report", report.pk).count() == 1
 
 
 def test_approver_cannot_approve_figures_changed_while_approving(world):
@@ -170,7 +171,9 @@ def test_approver_cannot_approve_figures_changed_while_approving(world):
     report.refresh_from_db()
     assert report.status == MonthlyReport.Status.SUBMITTED
     assert _values(report)["TUAN_TRA"] == 999
-    assert not AuditEvent.objects.filter(report=report, action="approve").exists()
+    assert (
+        not AuditEvent.objects.about("monthly_report", report.pk).filter(action="approve").exists()
+    )
 
     # Having seen the new figures (the current version), the approver can approve them.
     services.report_approve(
@@ -198,6 +201,6 @@ def test_two_reviewers_deciding_at_once_only_one_decision_lands(world):
     assert isinstance(second.error, services.StaleReportError)
     report.refresh_from_db()
     assert (report.status, report.version) == (MonthlyReport.Status.APPROVED, 8)
-    assert list(AuditEvent.objects.filter(report=report).values_list("action", flat=True)) == [
-        "approve"
-    ]
+    assert list(
+        AuditEvent.objects.about("monthly_report", report.pk).values_list("action", flat=True)
+    ) == ["approve"]

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from activities import services
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from agreements.models import Indicator
 from agreements.selectors import user_scope
+from audit.models import AuditEvent
 from tests import factories as f
 
 

@@ -17,7 +17,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from activities.forms import MonthlyEntryForm
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
+from audit.models import AuditEvent
 from core.text import nfc
 from tests import factories as f
 from tests.fuzz_helpers import (
@@ -124,7 +125,11 @@ def test_month_entry_survives_hostile_input(world, draft, client, data):
         assert report.narrative == nfc(form.cleaned_data["narrative"])
         if db_snapshot() != before:
             assert report.version > 3
-            assert AuditEvent.objects.filter(report=report, version=report.version).exists()
+            assert (
+                AuditEvent.objects.about("monthly_report", report.pk)
+                .filter(version=report.version)
+                .exists()
+            )
         assert_vietnamese([str(m) for m in get_messages(response.wsgi_request)])
 
     in_savepoint(check)
@@ -176,7 +181,7 @@ def test_review_survives_hostile_input(world, submitted, client, action, reason,
         # A transition happened: figures untouched, status and one audit event changed.
         assert after[0] == before[0]
         report = MonthlyReport.objects.get(pk=submitted.pk)
-        event = AuditEvent.objects.get(report=report, version=report.version)
+        event = AuditEvent.objects.about("monthly_report", report.pk).get(version=report.version)
         assert event.action == action
         assert "\x00" not in event.reason and "\x00" not in report.return_reason
         if action == "return":

@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyReport
+from activities.models import ActivityValue, ImportBatch, MonthlyReport
 from activities.spreadsheet import SHEET_NAME
 from agreements.models import Indicator, Target
+from audit.models import AuditEvent
 from core.cells import FORMULA_PREFIXES
 from tests import factories as f
 from tests.excel_helpers import HEADERS, INDICATOR_HEADERS, KEYS

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from activities.models import AuditEvent, MonthlyReport
+from activities.models import MonthlyReport
+from audit.models import AuditEvent
 from tests import factories as f
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -207,7 +208,13 @@ def _main_pages(world) -> list[tuple[object, str]]:
     report = f.MonthlyReportFactory(
         sub_agreement=world.sub_a, month=world.month, status=MonthlyReport.Status.SUBMITTED
     )
-    AuditEvent.objects.create(actor=world.officer_a, action="submit", report=report, version=1)
+    AuditEvent.objects.create(
+        actor=world.officer_a,
+        action="submit",
+        object_type="monthly_report",
+        object_id=str(report.pk),
+        version=1,
+    )
     month = world.month.strftime("%Y-%m")
     return [
         (None, reverse("login")),

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from activities.models import AuditEvent
 from agreements.models import Membership, Target
+from audit.models import AuditEvent
 from tests import factories as f
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -181,16 +181,16 @@ def test_agreement_change_in_admin_is_audited(world, client, admin_user):
 def test_audit_trail_cannot_be_edited_or_deleted_in_admin(world, client, admin_user):
     event = AuditEvent.objects.create(actor=world.officer_a, action="save", reason="gốc")
     client.force_login(admin_user)
-    change = reverse("admin:activities_auditevent_change", args=[event.pk])
+    change = reverse("admin:audit_auditevent_change", args=[event.pk])
     page = client.get(change)
     assert page.status_code == 200  # may look…
     assert 'name="_save"' not in page.content.decode()
     assert client.post(change, {"reason": "sửa"}).status_code == 403  # …never change
-    assert client.get(reverse("admin:activities_auditevent_add")).status_code == 403
-    delete = reverse("admin:activities_auditevent_delete", args=[event.pk])
+    assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
+    delete = reverse("admin:audit_auditevent_delete", args=[event.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     response = client.post(
-        reverse("admin:activities_auditevent_changelist"),
+        reverse("admin:audit_auditevent_changelist"),
         {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
     )
     assert response.status_code in (200, 302)

@@ -12,9 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from activities.models import AuditEvent, MonthlyReport
+from activities.models import MonthlyReport
 from agreements.models import Indicator, Target
 from agreements.resources import IndicatorResource, TargetResource
+from audit.models import AuditEvent
 from tests import factories as f
 from tests.excel_helpers import INDICATOR_HEADERS
 

@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from activities import services
-from activities.models import ActivityValue, AuditEvent, MonthlyReport
+from activities.models import ActivityValue, MonthlyReport
 from agreements.selectors import user_scope
+from audit.models import AuditEvent
 
 Status = MonthlyReport.Status
 
@@ -61,7 +62,7 @@ def test_saving_a_draft_stores_values_and_writes_the_audit_trail(world):
     assert ActivityValue.objects.get(report=report, indicator=world.patrol).value == 10
     ratio = ActivityValue.objects.get(report=report, indicator=world.online)
     assert (ratio.numerator, ratio.denominator) == (4, 10)
-    event = AuditEvent.objects.get(report=report)
+    event = AuditEvent.objects.about("monthly_report", report.pk).get()
     assert event.action == "save" and event.actor == world.officer_a
     assert event.after["TUAN_TRA"]["value"] == 10 and event.before["TUAN_TRA"] is None
     assert event.after["narrative"] == "Tháng 3 tuần tra nhiều."
@@ -71,7 +72,7 @@ def test_saving_the_same_figures_again_changes_nothing(world):
     report = save(world, new_report(world))
     again = save(world, report)
     assert again.version == report.version
-    assert AuditEvent.objects.filter(report=report).count() == 1
+    assert AuditEvent.objects.about("monthly_report", report.pk).count() == 1
 
 
 def test_clearing_a_value_removes_it_and_records_the_old_one(world):
@@ -80,7 +81,7 @@ def test_clearing_a_value_removes_it_and_records_the_old_one(world):
     values[world.patrol.pk] = services.ValueInput()
     report = save(world, report, values=values)
     assert not ActivityValue.objects.filter(report=report, indicator=world.patrol).exists()
-    event = AuditEvent.objects.filter(report=report).first()
+    event = AuditEvent.objects.about("monthly_report", report.pk).first()
     assert event.before["TUAN_TRA"]["value"] == 10 and event.after["TUAN_TRA"] is None
 
 
@@ -113,7 +114,9 @@ def test_submit_then_approve_locks_the_month(world):
         save(world, approved)
     assert ActivityValue.objects.get(report=report, indicator=world.patrol).value == 10
     actions = list(
-        AuditEvent.objects.filter(report=report).order_by("id").values_list("action", flat=True)
+        AuditEvent.objects.about("monthly_report", report.pk)
+        .order_by("id")
+        .values_list("action", flat=True)
     )
     assert actions == ["save", "submit", "approve"]
 
@@ -141,7 +144,7 @@ def test_return_requires_a_reason_and_sends_the_month_back(world):
     )
     assert returned.status == Status.RETURNED
     assert returned.return_reason == "Số ca tuần tra chưa khớp."
-    event = AuditEvent.objects.filter(report=report).first()
+    event = AuditEvent.objects.about("monthly_report", report.pk).first()
     assert event.action == "return" and event.reason == "Số ca tuần tra chưa khớp."
     # The district fixes the figures and submits again.
     fixed = save(world, returned, values=full_values(world, base=2))

@@ -12,8 +12,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from activities import services
-from activities.models import ActivityValue, AuditEvent, ImportBatch, MonthlyReport
+from activities.models import ActivityValue, ImportBatch, MonthlyReport
 from agreements.selectors import user_scope
+from audit.models import AuditEvent
 from tests.excel_helpers import row, snapshot, xlsx
 
 LOCAL = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -180,7 +181,7 @@ def test_first_save_from_the_form_and_the_import_give_the_same_version_and_audit
     _confirm_latest(client, world.officer_a)
     march, april = MonthlyReport.objects.order_by("month")
     assert (march.version, april.version) == (1, 1)
-    events = {e.report_id: e for e in AuditEvent.objects.all()}
+    events = {int(e.object_id): e for e in AuditEvent.objects.all()}
     assert events[march.pk].status_before == events[april.pk].status_before == ""
     assert events[march.pk].after == events[april.pk].after == {
         "TUAN_TRA": {"value": 4, "numerator": None, "denominator": None, "comment": ""}

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0002_importbatch'),
+        ('activities', '0003_auditevent_moves_to_audit'),
         ('agreements', '0001_initial'),
     ]
 
