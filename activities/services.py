@@ -314,7 +314,7 @@ def figure_changes(
     return changes
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def figures_write(
     *,
     changes: Sequence[FigureChange],

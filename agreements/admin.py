@@ -28,7 +28,7 @@ from agreements.rights import PRIVILEGED_USER_FIELDS, grants_rights, rights_exce
 from audit.admin import AuditedAdminMixin
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_record_change, model_snapshot
-from cooperation.admin_site import SafeAutocompleteMixin
+from core.admin import SafeAutocompleteMixin
 from core.import_export import SafeCSV, SafeXLSX, read_error_message
 
 

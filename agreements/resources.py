@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from activities.resources import AuditedImportMixin
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
+from audit.import_export import AuditedImportMixin
 from core.cells import CellError, parse_count, unneutralise
 from core.import_export import FormulaSafeExportMixin, PreloadedInstanceLoader
 from core.text import nfc

@@ -121,7 +121,9 @@ def audit_record(
 
 def audit_record_bulk(events: Iterable[AuditEvent]) -> list[AuditEvent]:
     """Write events built with ``audit_build`` in batches (imports write thousands)."""
-    with transaction.atomic():
+    # One transaction for several batches; inside a caller's transaction no savepoint is
+    # needed (an error rolls the caller back anyway).
+    with transaction.atomic(savepoint=False):
         return AuditEvent.objects.bulk_create(list(events), batch_size=1000)
 
 
