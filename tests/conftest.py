@@ -3,14 +3,39 @@ import io
 import os
 import shutil
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from agreements.models import Indicator, Membership, OrgUnit
 from tests import factories as f
 
 CHROMIUM = "/usr/bin/chromium"
+
+# --- The clock ------------------------------------------------------------------------------
+# Which months can be entered, which are late, what a dashboard counts "to date": all of it
+# depends on today. So every test runs on a fixed day instead of the machine's clock, and the
+# suite passes on any date (.ci/run also runs it under faketime, years from now).
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+# Inside the `world` plan (06/2023–06/2025) and after every month the tests report on (the
+# latest is 12/2024): 01/2025 is the current month, 02/2025–06/2025 are still to come.
+TODAY = dt.datetime(2025, 1, 15, 10, 0, tzinfo=VIETNAM)
+# For tests about a finished plan: every month up to 06/2025 is over and past its deadline.
+AFTER_PLAN = dt.datetime(2025, 8, 15, 10, 0, tzinfo=VIETNAM)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today():
+    # time-machine patches the clock of this Python process only, and keeps it ticking from
+    # TODAY (tick=True), so elapsed-time code (session expiry, import batch lifetime, stale
+    # PDF jobs) still sees time pass. The live server of browser tests runs in a thread of
+    # this process, so it is pinned too; Chromium keeps the real clock, which only sees cookie
+    # lifetimes — Max-Age, relative to its own clock — and session cookies without expiry.
+    # A test that needs another day nests its own @time_machine.travel(...), which wins.
+    with time_machine.travel(TODAY, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

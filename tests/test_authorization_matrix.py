@@ -26,6 +26,7 @@ from activities.models import ImportBatch, MonthlyReport
 from audit.models import AuditEvent
 from reports.models import IssuedReport, RenderJob
 from tests import factories as f
+from tests.conftest import TODAY
 
 ROLES = (
     "anon",
@@ -352,13 +353,15 @@ def test_month_urls_outside_the_period_or_malformed_are_not_found(matrix_world, 
             kwargs={"sub_agreement_id": matrix_world.sub_a.pk, "month": month},
         )
         assert client.get(url).status_code == 404, month
-    future = dt.date.today().replace(day=1) + dt.timedelta(days=400)
-    url = reverse(
-        "activities:month_entry",
-        kwargs={"sub_agreement_id": matrix_world.sub_a.pk, "month": future.strftime("%Y-%m")},
-    )
-    # A month that parses but cannot be reported sends the user back to the month list.
-    assert client.get(url).status_code == 302
+    # A month that parses but cannot be reported sends the user back to the month list: the
+    # month after the pinned today (inside the plan, not yet come) and one after the plan.
+    next_month = TODAY.date().replace(day=1) + dt.timedelta(days=31)
+    for month in (next_month.strftime("%Y-%m"), "2026-01"):
+        url = reverse(
+            "activities:month_entry",
+            kwargs={"sub_agreement_id": matrix_world.sub_a.pk, "month": month},
+        )
+        assert client.get(url).status_code == 302, month
 
 
 def test_uploaded_documents_are_not_served_from_media(matrix_world, client):

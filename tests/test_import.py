@@ -12,9 +12,12 @@ from django.urls import reverse
 from activities.models import ActivityValue, ImportBatch, MonthlyReport
 from audit.models import AuditEvent
 from tests import factories as f
+from tests.conftest import TODAY
 from tests.excel_helpers import HEADERS, csv_file, row, snapshot, xlsx
 
 UPLOAD = reverse("activities:import_upload")
+# The month after the pinned today, still inside the plan: refused only for being in the future.
+NEXT_MONTH = (TODAY.date().replace(day=1) + dt.timedelta(days=31)).strftime("%m/%Y")
 
 
 @pytest.fixture
@@ -332,8 +335,9 @@ def test_confirm_is_refused_when_figures_changed_since_the_preview(officer, data
             "(01/06/2023 – 30/06/2025).",
         ),
         (
-            row(month="12/2026", value=1),
-            "Dòng 2, cột “Tháng”: tháng 12/2026 chưa đến; chưa thể nhập số liệu cho tháng này.",
+            row(month=NEXT_MONTH, value=1),
+            f"Dòng 2, cột “Tháng”: tháng {NEXT_MONTH} chưa đến; "
+            "chưa thể nhập số liệu cho tháng này.",
         ),
         (
             row(month="tháng ba", value=1),
