@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from activities.exports import MAX_MONTHS
-from activities.imports import size_text
 from core.calendar import months_between, parse_month_key
+from core.workbook import size_text
 
 
 class MonthField(forms.CharField):

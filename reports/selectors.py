@@ -23,24 +23,20 @@ Rules every function follows (see reports/API.md):
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 
 from activities.models import ActivityValue, MonthlyReport
-from agreements.models import Agreement, Baseline, Indicator, Target, Task
+from agreements.models import Agreement, Indicator, Task
 from agreements.selectors import sub_agreement_list
 from core import calendar
 from core.calendar import (
-    LATE,
     MISSING,
     NOT_DUE,
-    ON_TIME,
     OUTSIDE,
     RETURNED,
     Period,
@@ -52,282 +48,47 @@ from core.calendar import (
 )
 from core.scope import UserScope
 from core.text import by_unit_name, vietnamese_key
+from reports.results import (  # noqa: F401 (the selectors' result types, re-exported)
+    AT_RISK,
+    AT_RISK_AT,
+    BEHIND,
+    CELL_LABELS,
+    HUNDRED,
+    NO_TARGET,
+    ON_TRACK,
+    ON_TRACK_AT,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    Achieved,
+    CompletenessGrid,
+    DistrictComparison,
+    DistrictDue,
+    DistrictRow,
+    DueMonth,
+    GridCell,
+    GridRow,
+    IndicatorProgress,
+    ProgressReport,
+    TaskProgress,
+    Trend,
+    TrendPoint,
+    percent_of,
+    progress_status,
+    relative_change,
+)
+from reports.targets import (
+    active_months,
+    baselines_by_agreement,
+    elapsed_months,
+    indicator_progress,
+    merged_schedule,
+    schedule_for,
+    targets_by_agreement,
+    union_months,
+)
 
 Status = MonthlyReport.Status
 Aggregation = Indicator.Aggregation
-
-ON_TRACK, AT_RISK, BEHIND, NO_TARGET = "on_track", "at_risk", "behind", "no_target"
-STATUS_LABELS = {
-    ON_TRACK: _("On track"),
-    AT_RISK: _("At risk"),
-    BEHIND: _("Behind"),
-    NO_TARGET: _("No target"),
-}
-STATUS_ORDER = {BEHIND: 0, AT_RISK: 1, ON_TRACK: 2, NO_TARGET: 3}
-ON_TRACK_AT = Decimal(1)
-AT_RISK_AT = Decimal("0.8")
-
-# The calendar's month states, in the legend's order.
-CELL_LABELS = calendar.STATE_LABELS
-HUNDRED = Decimal(100)
-
-
-def progress_status(achieved: Decimal | None, expected: Decimal | None) -> str:
-    """On track at ≥ 100 % of the expected value, at risk at ≥ 80 %, behind below; no status
-    without a positive expectation. No figure at all counts as zero."""
-    if expected is None or expected <= 0:
-        return NO_TARGET
-    share = (achieved or Decimal(0)) / expected
-    if share >= ON_TRACK_AT:
-        return ON_TRACK
-    if share >= AT_RISK_AT:
-        return AT_RISK
-    return BEHIND
-
-
-def _percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
-    if part is None or not whole:
-        return None
-    return (part / whole * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-def _change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
-    """Relative change in percent; None when there is nothing to compare with."""
-    if now is None or not before:
-        return None
-    return ((now - before) / before * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-# --- Data returned ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorProgress:
-    """One indicator for one scope (the province, or one district) over one period.
-
-    ``target_period`` is what the period should reach by its end: for flows the share of the
-    target phased into its months (the whole target for the whole plan), for levels the
-    baseline-to-target line at the period's end. ``expected`` is the same at the last closed
-    month (today, or the period's end if earlier). Ratios are percentages; ``numerator`` and
-    ``denominator`` carry the sums they come from."""
-
-    indicator: Indicator
-    baseline: Decimal | None
-    target_plan: Decimal | None
-    target_year: Decimal | None
-    target_period: Decimal | None
-    expected: Decimal | None
-    achieved: Decimal | None
-    numerator: int | None = None
-    denominator: int | None = None
-    provisional: bool = False
-    district_target_sum: Decimal | None = None
-
-    @property
-    def percent(self) -> Decimal | None:
-        """Achieved as a percentage of the period's target."""
-        return _percent(self.achieved, self.target_period)
-
-    @property
-    def percent_of_expected(self) -> Decimal | None:
-        return _percent(self.achieved or Decimal(0), self.expected)
-
-    @property
-    def status(self) -> str:
-        return progress_status(self.achieved, self.expected)
-
-    @property
-    def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
-
-    @property
-    def target(self) -> Decimal | None:
-        """The whole-plan target (kept for callers of the first version)."""
-        return self.target_plan
-
-    @property
-    def target_mismatch(self) -> bool:
-        """The provincial target differs from the sum of the district targets."""
-        return (
-            self.district_target_sum is not None
-            and self.target_plan is not None
-            and self.district_target_sum != self.target_plan
-        )
-
-
-@dataclass(frozen=True)
-class TaskProgress:
-    task: Task
-    rows: tuple[IndicatorProgress, ...]
-
-
-@dataclass(frozen=True)
-class ProgressReport:
-    plan: Agreement
-    period: Period
-    district: Agreement | None
-    as_of: dt.date
-    last_closed_month: dt.date
-    # The last month the figures can cover (the period's end, or the last closed month) and
-    # the year whose target ``target_year`` is.
-    figures_to: dt.date
-    target_year: int
-    months_in_plan: int
-    months_elapsed: int
-    include_provisional: bool
-    tasks: tuple[TaskProgress, ...]
-
-    @property
-    def rows(self) -> list[IndicatorProgress]:
-        return [row for task in self.tasks for row in task.rows]
-
-    @property
-    def status_counts(self) -> dict[str, int]:
-        counts = Counter(row.status for row in self.rows)
-        return {status: counts.get(status, 0) for status in STATUS_LABELS}
-
-    @property
-    def has_provisional(self) -> bool:
-        return any(row.provisional for row in self.rows)
-
-
-@dataclass(frozen=True)
-class DistrictRow:
-    sub_agreement: Agreement
-    cells: tuple[IndicatorProgress, ...]
-    completeness: Decimal | None
-    timeliness: Decimal | None
-
-    @property
-    def status(self) -> str:
-        """Behind when half or more of the indicators shown (with a target) are behind; at
-        risk when any is behind or at risk; on track when all are on track."""
-        statuses = [cell.status for cell in self.cells if cell.status != NO_TARGET]
-        if not statuses:
-            return NO_TARGET
-        behind = statuses.count(BEHIND)
-        if behind * 2 >= len(statuses):
-            return BEHIND
-        if behind or AT_RISK in statuses:
-            return AT_RISK
-        return ON_TRACK
-
-    @property
-    def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
-
-
-@dataclass(frozen=True)
-class DistrictComparison:
-    period: Period
-    as_of: dt.date
-    include_provisional: bool
-    indicators: tuple[Indicator, ...]
-    rows: tuple[DistrictRow, ...]
-    sort: str
-
-
-@dataclass(frozen=True)
-class GridCell:
-    month: dt.date
-    state: str
-    report_id: int | None = None
-    report_status: str | None = None
-    deadline: dt.date | None = None
-
-    @property
-    def label(self) -> str:
-        return str(CELL_LABELS[self.state])
-
-
-@dataclass(frozen=True)
-class GridRow:
-    sub_agreement: Agreement
-    cells: tuple[GridCell, ...]
-    counts: dict[str, int]
-
-    @property
-    def due(self) -> int:
-        return sum(self.counts[s] for s in (ON_TIME, LATE, RETURNED, MISSING))
-
-    @property
-    def completeness(self) -> Decimal | None:
-        """Months submitted (on time or late) / months due."""
-        return _percent(Decimal(self.counts[ON_TIME] + self.counts[LATE]), Decimal(self.due))
-
-    @property
-    def timeliness(self) -> Decimal | None:
-        """Months submitted by the deadline / months due."""
-        return _percent(Decimal(self.counts[ON_TIME]), Decimal(self.due))
-
-
-@dataclass(frozen=True)
-class CompletenessGrid:
-    period: Period
-    as_of: dt.date
-    months: tuple[dt.date, ...]
-    rows: tuple[GridRow, ...]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        total: Counter = Counter()
-        for row in self.rows:
-            total.update(row.counts)
-        return {state: total.get(state, 0) for state in CELL_LABELS}
-
-    @property
-    def due(self) -> int:
-        return sum(row.due for row in self.rows)
-
-    @property
-    def completeness(self) -> Decimal | None:
-        counts = self.counts
-        return _percent(Decimal(counts[ON_TIME] + counts[LATE]), Decimal(self.due))
-
-    @property
-    def timeliness(self) -> Decimal | None:
-        return _percent(Decimal(self.counts[ON_TIME]), Decimal(self.due))
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    month: dt.date
-    value: Decimal | None
-    target: Decimal | None
-    month_on_month: Decimal | None
-    year_on_year: Decimal | None
-    provisional: bool = False
-
-
-@dataclass(frozen=True)
-class Trend:
-    indicator: Indicator
-    period: Period
-    district: Agreement | None
-    include_provisional: bool
-    points: tuple[TrendPoint, ...]
-
-    @property
-    def latest(self) -> TrendPoint | None:
-        with_value = [p for p in self.points if p.value is not None]
-        return with_value[-1] if with_value else None
-
-
-@dataclass(frozen=True)
-class DueMonth:
-    month: dt.date
-    deadline: dt.date
-    state: str
-    report: MonthlyReport | None
-
-
-@dataclass(frozen=True)
-class DistrictDue:
-    """What a district still owes (months due and not submitted) and what was returned."""
-
-    due: tuple[DueMonth, ...]
-    returned: tuple[MonthlyReport, ...]
-
 
 # --- Scope ---------------------------------------------------------------------------------
 
@@ -361,11 +122,6 @@ def _indicators(*, plan: Agreement, task: Task | None, codes: Sequence[str] = ()
     return list(queryset.order_by("task__order", "order", "code"))
 
 
-def _active_months(agreement: Agreement) -> list[dt.date]:
-    first, last = calendar.agreement_months(agreement)
-    return months_between(first, last)
-
-
 def _counted(include_provisional: bool) -> list[str]:
     return [Status.APPROVED, Status.SUBMITTED] if include_provisional else [Status.APPROVED]
 
@@ -381,23 +137,15 @@ def _values(
     )
 
 
-@dataclass(frozen=True)
-class _Achieved:
-    value: Decimal | None
-    numerator: int | None = None
-    denominator: int | None = None
-    provisional: bool = False
-
-
 def _achieved(
     values: QuerySet[ActivityValue], *, by_district: bool
-) -> dict[tuple[int, int | None], _Achieved]:
+) -> dict[tuple[int, int | None], Achieved]:
     """Achieved per indicator (and per sub-agreement when ``by_district``): two GROUP BY
     queries, one for flows and ratios, one for stocks."""
     keys = ["indicator_id", "report__sub_agreement_id"] if by_district else ["indicator_id"]
     submitted = Q(report__status=Status.SUBMITTED)
     both_parts = Q(numerator__isnull=False, denominator__isnull=False)
-    result: dict[tuple[int, int | None], _Achieved] = {}
+    result: dict[tuple[int, int | None], Achieved] = {}
     flows = (
         values.filter(indicator__aggregation__in=[Aggregation.SUM, Aggregation.RATIO])
         .values(*keys, "indicator__aggregation")
@@ -418,9 +166,9 @@ def _achieved(
                 value = (Decimal(numerator) / Decimal(denominator) * HUNDRED).quantize(
                     Decimal("0.01"), ROUND_HALF_UP
                 )
-            result[key] = _Achieved(value, numerator, denominator, row["provisional"] > 0)
+            result[key] = Achieved(value, numerator, denominator, row["provisional"] > 0)
         elif row["total"] is not None:
-            result[key] = _Achieved(Decimal(row["total"]), provisional=row["provisional"] > 0)
+            result[key] = Achieved(Decimal(row["total"]), provisional=row["provisional"] > 0)
     # Stocks: each unit's value in its latest counted month of the window, then summed. A
     # window function picks that month in the database and returns one row per unit and
     # stock indicator (never one per month); a correlated "latest month" subquery instead
@@ -444,144 +192,8 @@ def _achieved(
         total[0] += value
         total[1] = total[1] or status == Status.SUBMITTED
     for key, (total, provisional) in stock_totals.items():
-        result[key] = _Achieved(Decimal(total), provisional=provisional)
+        result[key] = Achieved(Decimal(total), provisional=provisional)
     return result
-
-
-def _targets(
-    agreements: Iterable[Agreement], indicators: list[Indicator]
-) -> dict[int, dict[int, dict[int | None, Decimal]]]:
-    """agreement id → indicator id → year (None = whole plan) → target. One query."""
-    result: dict[int, dict[int, dict[int | None, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for agreement_id, indicator_id, year, value in Target.objects.filter(
-        agreement__in=[a.pk for a in agreements], indicator__in=[i.pk for i in indicators]
-    ).values_list("agreement_id", "indicator_id", "year", "value"):
-        result[agreement_id][indicator_id][year] = value
-    return result
-
-
-def _baselines(
-    agreements: Iterable[Agreement], indicators: list[Indicator]
-) -> dict[tuple[int, int], Decimal]:
-    return {
-        (agreement_id, indicator_id): value
-        for agreement_id, indicator_id, value in Baseline.objects.filter(
-            agreement__in=[a.pk for a in agreements], indicator__in=[i.pk for i in indicators]
-        ).values_list("agreement_id", "indicator_id", "value")
-    }
-
-
-@dataclass(frozen=True)
-class _Schedule:
-    """Targets and expectation for one indicator at one level (province or district)."""
-
-    indicator: Indicator
-    targets: dict[int | None, Decimal]
-    baseline: Decimal | None
-    active: tuple[dt.date, ...]  # the report months of the plan (or district) in order
-
-    def _flow(self, months: Iterable[dt.date]) -> Decimal | None:
-        """A flow's target for some months: the whole target when they cover the plan,
-        else by the yearly targets' phasing when every year has one, else pro rata."""
-        active = set(self.active)
-        chosen = [m for m in months if m in active]
-        whole = self.targets.get(None)
-        if not self.active:
-            return None
-        if len(chosen) == len(self.active) and whole is not None:
-            return whole
-        per_year = Counter(m.year for m in self.active)
-        if all(year in self.targets for year in per_year):
-            return sum(
-                (self.targets[m.year] / per_year[m.year] for m in chosen), Decimal(0)
-            ).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        if whole is None:
-            return None
-        return (whole * len(chosen) / len(self.active)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-    def _level(self, month: dt.date) -> Decimal | None:
-        """A level's line from the baseline (a ratio without one: the target itself) to the
-        target, at the end of ``month``."""
-        whole = self.targets.get(None)
-        if whole is None or not self.active:
-            return None
-        start = self.baseline
-        if start is None:
-            start = whole if self.indicator.is_ratio else Decimal(0)
-        done = sum(1 for m in self.active if m <= month)
-        return (start + (whole - start) * done / len(self.active)).quantize(
-            Decimal("0.01"), ROUND_HALF_UP
-        )
-
-    def for_months(self, months: Sequence[dt.date]) -> Decimal | None:
-        """The target for these months (flows) or at the end of the last one (levels)."""
-        if self.indicator.aggregation == Aggregation.SUM:
-            return self._flow(months)
-        if not months:
-            return None
-        return self._level(max(months))
-
-    def year_target(self, year: int) -> Decimal | None:
-        return self.targets.get(year)
-
-    def month_target(self, month: dt.date) -> Decimal | None:
-        """The trend's target line: a flow's monthly share, a level's line."""
-        if month not in self.active:
-            return None
-        return self.for_months([month])
-
-
-def _schedule(
-    indicator: Indicator,
-    agreement: Agreement,
-    active: Sequence[dt.date],
-    targets: dict[int, dict[int, dict[int | None, Decimal]]],
-    baselines: dict[tuple[int, int], Decimal],
-) -> _Schedule:
-    return _Schedule(
-        indicator=indicator,
-        targets=dict(targets.get(agreement.pk, {}).get(indicator.pk, {})),
-        baseline=baselines.get((agreement.pk, indicator.pk)),
-        active=tuple(active),
-    )
-
-
-def _union_months(subs: Iterable[Agreement]) -> list[dt.date]:
-    months: set[dt.date] = set()
-    for sub in subs:
-        months.update(_active_months(sub))
-    return sorted(months)
-
-
-def _elapsed(period: Period, active: Sequence[dt.date], closed: dt.date) -> list[dt.date]:
-    return [m for m in active if period.contains(m) and m <= closed]
-
-
-def _progress(
-    schedule: _Schedule,
-    achieved: _Achieved | None,
-    period: Period,
-    closed: dt.date,
-    *,
-    district_target_sum: Decimal | None = None,
-) -> IndicatorProgress:
-    in_period = [m for m in schedule.active if period.contains(m)]
-    elapsed = _elapsed(period, schedule.active, closed)
-    year = min(closed, period.last_month).year
-    achieved = achieved or _Achieved(None)
-    return IndicatorProgress(
-        indicator=schedule.indicator,
-        baseline=schedule.baseline,
-        target_plan=schedule.targets.get(None),
-        target_year=schedule.year_target(year),
-        target_period=schedule.for_months(in_period),
-        expected=schedule.for_months(elapsed) if elapsed else None,
-        achieved=achieved.value,
-        numerator=achieved.numerator,
-        denominator=achieved.denominator,
-        provisional=achieved.provisional,
-        district_target_sum=district_target_sum,
-    )
 
 
 # --- Public selectors ----------------------------------------------------------------------
@@ -610,8 +222,8 @@ def province_progress(
         level_agreements = subs
     else:
         level_agreements = [district] if district is not None else [plan]
-    targets = _targets([plan, *subs], indicators)
-    baselines = _baselines([plan, *subs], indicators)
+    targets = targets_by_agreement([plan, *subs], indicators)
+    baselines = baselines_by_agreement([plan, *subs], indicators)
     achieved = (
         _achieved(
             _values(subs=subs, months=period.months, include_provisional=include_provisional),
@@ -620,14 +232,14 @@ def province_progress(
         if subs
         else {}
     )
-    active = _active_months(district) if district is not None else _union_months(subs or [plan])
+    active = active_months(district) if district is not None else union_months(subs or [plan])
     groups: dict[int, list[IndicatorProgress]] = {}
     tasks: dict[int, Task] = {}
     for indicator in indicators:
         if len(level_agreements) == 1:
-            schedule = _schedule(indicator, level_agreements[0], active, targets, baselines)
+            schedule = schedule_for(indicator, level_agreements[0], active, targets, baselines)
         else:
-            schedule = _merged_schedule(indicator, level_agreements, targets, baselines)
+            schedule = merged_schedule(indicator, level_agreements, targets, baselines)
         district_sum = None
         if district is None and scope.sees_all and not indicator.is_ratio:
             parts = [targets[s.pk][indicator.pk].get(None) for s in subs if s.pk in targets]
@@ -635,7 +247,7 @@ def province_progress(
             district_sum = sum(parts, Decimal(0)) if parts else None
         tasks[indicator.task_id] = indicator.task
         groups.setdefault(indicator.task_id, []).append(
-            _progress(
+            indicator_progress(
                 schedule,
                 achieved.get((indicator.pk, None)),
                 period,
@@ -652,34 +264,11 @@ def province_progress(
         figures_to=min(closed, period.last_month),
         target_year=min(closed, period.last_month).year,
         months_in_plan=len(active),
-        months_elapsed=len(_elapsed(period, active, closed)),
+        months_elapsed=len(elapsed_months(period, active, closed)),
         include_provisional=include_provisional,
         tasks=tuple(
             TaskProgress(task=tasks[task_id], rows=tuple(rows)) for task_id, rows in groups.items()
         ),
-    )
-
-
-def _merged_schedule(
-    indicator: Indicator,
-    agreements: list[Agreement],
-    targets: dict[int, dict[int, dict[int | None, Decimal]]],
-    baselines: dict[tuple[int, int], Decimal],
-) -> _Schedule:
-    """Several districts as one level (a user with more than one district): targets add up
-    for flows and stocks; a ratio keeps the first district's rate."""
-    merged: dict[int | None, Decimal] = {}
-    for agreement in agreements:
-        for year, value in targets.get(agreement.pk, {}).get(indicator.pk, {}).items():
-            if indicator.is_ratio:
-                merged.setdefault(year, value)
-            else:
-                merged[year] = merged.get(year, Decimal(0)) + value
-    return _Schedule(
-        indicator=indicator,
-        targets=merged,
-        baseline=None,
-        active=tuple(_union_months(agreements)),
     )
 
 
@@ -710,8 +299,8 @@ def district_comparison(
             firsts.setdefault(indicator.task_id, indicator)
         indicators = list(firsts.values())
     subs = _sub_agreements(plan=plan, scope=scope, district=None)
-    targets = _targets(subs, indicators)
-    baselines = _baselines(subs, indicators)
+    targets = targets_by_agreement(subs, indicators)
+    baselines = baselines_by_agreement(subs, indicators)
     achieved = (
         _achieved(
             _values(subs=subs, months=period.months, include_provisional=include_provisional),
@@ -727,10 +316,10 @@ def district_comparison(
         grid_rows = _grid_rows(subs=subs, period=period, as_of=as_of)
     rows = []
     for sub, grid_row in zip(subs, grid_rows, strict=True):
-        active = _active_months(sub)
+        active = active_months(sub)
         cells = tuple(
-            _progress(
-                _schedule(indicator, sub, active, targets, baselines),
+            indicator_progress(
+                schedule_for(indicator, sub, active, targets, baselines),
                 achieved.get((indicator.pk, sub.pk)),
                 period,
                 closed,
@@ -882,10 +471,10 @@ def indicator_trends(
     indicators = list(indicators)
     subs = _sub_agreements(plan=plan, scope=scope, district=district)
     level = district if district is not None else plan
-    active = _active_months(district) if district is not None else _union_months(subs or [plan])
+    active = active_months(district) if district is not None else union_months(subs or [plan])
     merged = district is None and not scope.sees_all
-    targets = _targets(subs if merged else [level], indicators)
-    baselines = {} if merged else _baselines([level], indicators)
+    targets = targets_by_agreement(subs if merged else [level], indicators)
+    baselines = {} if merged else baselines_by_agreement([level], indicators)
     # Months of the period from the plan's first report month to the current one (a trend
     # does not run on past the last unit's end or into the future).
     current = report_month_of(as_of, plan.period_rule)
@@ -915,9 +504,9 @@ def indicator_trends(
     result = []
     for indicator in indicators:
         if merged:
-            schedule = _merged_schedule(indicator, subs, targets, {})
+            schedule = merged_schedule(indicator, subs, targets, {})
         else:
-            schedule = _schedule(indicator, level, active, targets, baselines)
+            schedule = schedule_for(indicator, level, active, targets, baselines)
         values_by_month = series[indicator.pk]
         result.append(
             Trend(
@@ -930,10 +519,10 @@ def indicator_trends(
                         month=month,
                         value=values_by_month.get(month),
                         target=schedule.month_target(month),
-                        month_on_month=_change(
+                        month_on_month=relative_change(
                             values_by_month.get(month), values_by_month.get(add_months(month, -1))
                         ),
-                        year_on_year=_change(
+                        year_on_year=relative_change(
                             values_by_month.get(month), values_by_month.get(add_months(month, -12))
                         ),
                         provisional=month in provisional[indicator.pk],
