@@ -18,9 +18,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
-from agreements.models import Agreement, Indicator, Membership, OrgUnit, Target
+from agreements.models import Agreement, Indicator, Membership, OrgUnit, Target, UnitSuccession
 from audit.models import AuditEvent
-from core.calendar import deadline, reporting_months
+from core.calendar import agreement_months, deadline, months_between, reporting_months
+from core.text import ascii_slug
 
 # Population-like weights (thousands of residents, rounded) — demo.
 WEIGHTS = {
@@ -46,6 +47,38 @@ WEIGHTS = {
     "TUONG_DUONG": 80,
     "YEN_THANH": 290,
 }
+
+
+def unit_weights(sub_agreements: list[Agreement]) -> dict[int, Decimal]:
+    """Each sub-agreement's share of the province (demo): a district's population-like
+    weight over the districts' total; a commune's, its former district's weight split evenly
+    among the communes formed from it (Vinh's including the former Cửa Lò). One query."""
+    predecessors: dict[int, list[str]] = {}
+    for successor_id, code in UnitSuccession.objects.filter(
+        successor__in=[a.org_unit_id for a in sub_agreements]
+    ).values_list("successor_id", "predecessor__code"):
+        predecessors.setdefault(successor_id, []).append(code)
+    total = Decimal(sum(WEIGHTS.values()))
+    pooled = {"VINH": WEIGHTS["VINH"] + WEIGHTS["CUA_LO"]}
+    formed_from: dict[str, int] = {}
+    for agreement in sub_agreements:
+        for code in predecessors.get(agreement.org_unit_id, []):
+            formed_from[code] = formed_from.get(code, 0) + 1
+    weights = {}
+    for agreement in sub_agreements:
+        code = agreement.org_unit.code
+        former = [c for c in predecessors.get(agreement.org_unit_id, []) if c in WEIGHTS]
+        if code in WEIGHTS:
+            weights[agreement.pk] = Decimal(WEIGHTS[code]) / total
+        elif former:
+            district = former[0]
+            weight = pooled.get(district, WEIGHTS[district])
+            weights[agreement.pk] = Decimal(weight) / formed_from[district] / total
+        else:
+            weights[agreement.pk] = Decimal(100) / total
+    return weights
+
+
 # Whole-plan provincial targets (demo) and the province's monthly pace in the demo data.
 TARGETS = {
     "TUAN_TRA": (6000, 230),
@@ -119,14 +152,16 @@ def demo_users(*, password: str | None = None) -> tuple[str, list[tuple[str, str
         logins.append((username, str(Membership.Role(role).label), province.name))
     for agreement in Agreement.objects.filter(parent__isnull=False).select_related("org_unit"):
         unit = agreement.org_unit
-        slug = unit.code.lower().replace("_", "")
+        slug = ascii_slug(unit.name)
+        if unit.kind in OrgUnit.DISTRICT_LEVEL:
+            slug = slug.split("-", 1)[-1]  # doan.anhson, doan.vinh as before the reform
         for prefix, role, first in (
             ("doan", Membership.Role.DISTRICT_OFFICER, "Cán bộ Đoàn"),
             ("congan", Membership.Role.DISTRICT_VIEWER, "Cán bộ Công an"),
         ):
             user = _user(f"{prefix}.{slug}", first, unit.name, password_hash)
             Membership.objects.get_or_create(user=user, org_unit=unit, role=role)
-            if unit.code in ("ANH_SON", "VINH"):
+            if unit.code in ("ANH_SON", "VINH", "17329"):
                 logins.append((user.username, str(Membership.Role(role).label), unit.name))
     return password, logins
 
@@ -136,9 +171,13 @@ def demo_targets(*, plan: Agreement) -> None:
     """Whole-plan and yearly targets for the province and each district (demo)."""
     indicators = {i.code: i for i in Indicator.objects.filter(plan=plan)}
     sub_agreements = list(Agreement.objects.filter(parent=plan).select_related("org_unit"))
-    total_weight = sum(WEIGHTS.get(a.org_unit.code, 100) for a in sub_agreements)
-    # Share of the plan's reporting months falling in each year (7 + 12 + 6 months).
-    year_shares = {2023: Decimal(7) / 25, 2024: Decimal(12) / 25, 2025: Decimal(6) / 25}
+    weights = unit_weights(sub_agreements)
+    plan_months = len(months_between(*agreement_months(plan)))
+    # Share of the plan's reporting months falling in each year.
+    per_year: dict[int, int] = {}
+    for month in months_between(*agreement_months(plan)):
+        per_year[month.year] = per_year.get(month.year, 0) + 1
+    year_shares = {year: Decimal(count) / plan_months for year, count in per_year.items()}
     rows = []
     for code, (target, _pace) in TARGETS.items():
         indicator = indicators[code]
@@ -154,7 +193,9 @@ def demo_targets(*, plan: Agreement) -> None:
                     )
                 )
         for agreement in sub_agreements:
-            weight = Decimal(WEIGHTS.get(agreement.org_unit.code, 100)) / total_weight
+            # A unit's share of the province for the months it reports.
+            months = Decimal(len(months_between(*agreement_months(agreement)))) / plan_months
+            weight = weights[agreement.pk] * (Decimal(1) if indicator.is_ratio else months)
             value = (
                 Decimal(target) if indicator.is_ratio else (target * weight).quantize(Decimal(1))
             )
@@ -186,13 +227,16 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
     sample.delete()
     indicators = list(Indicator.objects.filter(plan=plan))
     sub_agreements = list(Agreement.objects.filter(parent=plan).select_related("org_unit"))
-    total_weight = sum(WEIGHTS.get(a.org_unit.code, 100) for a in sub_agreements)
+    weights = unit_weights(sub_agreements)
+    plan_start = agreement_months(plan)[0]
     reports, plans = [], []
     for agreement in sub_agreements:
-        weight = WEIGHTS.get(agreement.org_unit.code, 100) / total_weight
+        weight = float(weights[agreement.pk])
         months = reporting_months(agreement, on=today)
         officer = officers.get(agreement.org_unit_id)
-        stock = 1_500_000 * weight
+        # A commune starts from its share of the accounts activated before it existed.
+        already = len(months_between(plan_start, months[0])) - 1 if months else 0
+        stock = (1_500_000 + 36000 * already) * weight
         online_share = rng.uniform(0.40, 0.50)
         for index, month in enumerate(months):
             from_end = len(months) - 1 - index

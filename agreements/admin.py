@@ -22,6 +22,7 @@ from agreements.models import (
     OrgUnit,
     Target,
     Task,
+    UnitSuccession,
 )
 from agreements.resources import BaselineResource, IndicatorResource, TargetResource
 from agreements.rights import PRIVILEGED_USER_FIELDS, grants_rights, rights_exceed
@@ -36,12 +37,23 @@ class AuditedAdmin(SafeAutocompleteMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Every add, change and delete in the administration lands in the audit trail."""
 
 
+class SuccessionInline(SafeAutocompleteMixin, admin.TabularInline):
+    """The units that took over this one, with the date (a reform is better recorded on the
+    reform page, which also ends the unit and moves its agreements)."""
+
+    model = UnitSuccession
+    fk_name = "predecessor"
+    extra = 0
+    autocomplete_fields = ["successor"]
+
+
 @admin.register(OrgUnit)
 class OrgUnitAdmin(AuditedAdmin):
-    list_display = ["name", "code", "kind", "parent", "valid_from", "valid_to", "successor"]
+    list_display = ["name", "code", "kind", "parent", "valid_from", "valid_to"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
-    autocomplete_fields = ["parent", "successor"]
+    autocomplete_fields = ["parent"]
+    inlines = [SuccessionInline]
 
 
 @admin.register(Agency)

@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OrgUnit(models.Model):
-    """An administrative unit. Units are never renamed or deleted: a reform ends one
-    (``valid_to``) and points to the unit that took over its later months (``successor``)."""
+    """An administrative unit. Units are never renamed, moved or deleted: a reform ends one
+    (``valid_to``) and links it, with a date, to any number of units that take over its
+    territory and later months (``UnitSuccession``): a merger has several predecessors, a
+    split several successors (Anh Sơn district became six communes on 01/07/2025)."""
 
     class Kind(models.TextChoices):
         PROVINCE = "province", _("Province")
@@ -16,6 +18,11 @@ class OrgUnit(models.Model):
         TOWN = "town", _("Town")
         DISTRICT = "district", _("District")
         COMMUNE = "commune", _("Commune")
+        WARD = "ward", _("Ward")
+
+    # The district level: cities, towns and districts under a province (until 30/06/2025).
+    DISTRICT_LEVEL = (Kind.CITY, Kind.TOWN, Kind.DISTRICT)
+    COMMUNE_LEVEL = (Kind.COMMUNE, Kind.WARD)
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -30,13 +37,14 @@ class OrgUnit(models.Model):
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    successor = models.ForeignKey(
+    successors = models.ManyToManyField(
         "self",
-        verbose_name=_("successor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
+        verbose_name=_("successors"),
+        through="UnitSuccession",
+        through_fields=("predecessor", "successor"),
+        symmetrical=False,
         related_name="predecessors",
+        blank=True,
     )
 
     class Meta:
@@ -50,13 +58,48 @@ class OrgUnit(models.Model):
                 | Q(valid_to__gte=F("valid_from")),
                 name="orgunit_valid_to_after_valid_from",
             ),
-            models.CheckConstraint(
-                condition=~Q(successor=F("id")), name="orgunit_not_own_successor"
-            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class UnitSuccession(models.Model):
+    """One dated link of a reform: from ``on``, ``successor`` takes over all or part of
+    ``predecessor`` (its territory and the months after it ended). History stays with the
+    predecessor."""
+
+    predecessor = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("predecessor"),
+        on_delete=models.PROTECT,
+        related_name="succession_links",
+    )
+    successor = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("successor"),
+        on_delete=models.PROTECT,
+        related_name="predecession_links",
+    )
+    on = models.DateField(_("from"))
+    # The act that made the change, e.g. "NQ 1678/NQ-UBTVQH15".
+    basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("unit succession")
+        verbose_name_plural = _("unit successions")
+        ordering = ["on", "predecessor__name", "successor__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="unitsuccession_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")), name="unitsuccession_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.on:%d/%m/%Y})"
 
 
 class Agency(models.Model):

@@ -2,7 +2,11 @@
 Union, as published (Báo Nghệ An, 23/05/2023; see shared/domain.md). Facts from the article
 are marked; everything else (codes, task wording, sub-agreement dates) is our reading."""
 
+import csv
 import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
 PROVINCE = {"code": "NA", "name": "Tỉnh Nghệ An", "kind": "province"}
 
@@ -232,3 +236,60 @@ INDICATORS = [
 ]
 
 RATIO_LABELS = {"DVC_TT": ("Hồ sơ trực tuyến", "Tổng số hồ sơ")}
+
+# --- The reforms, as data -------------------------------------------------------------------
+
+CUA_LO_MERGER = dt.date(2024, 12, 1)
+CUA_LO_MERGER_BASIS = "NQ 1243/NQ-UBTVQH15"
+COMMUNES_FROM = dt.date(2025, 7, 1)
+COMMUNES_BASIS = "NQ 1678/NQ-UBTVQH15"
+# The district-level unit a former-district name in the map file means (after the 2024
+# merger: "Vinh" includes the former Cửa Lò and four Nghi Lộc communes).
+_LEVEL_WORDS = ("Thành phố ", "Thị xã ", "Huyện ")
+
+
+def _bare(name: str) -> str:
+    """ "Thị xã Hoàng Mai" → "Hoàng Mai"."""
+    for word in _LEVEL_WORDS:
+        if name.startswith(word):
+            return name.removeprefix(word)
+    return name
+
+
+DISTRICT_CODES = {_bare(name): code for code, name, *_rest in DISTRICTS}
+DATA_DIR = Path(__file__).resolve().parent / "data"
+COMMUNES_FILE = DATA_DIR / "nghean_communes_2025.csv"
+
+
+@dataclass(frozen=True)
+class Commune:
+    """One of the 130 commune-level units formed on 01/07/2025 (shared/data, see SOURCES.md)."""
+
+    code: str
+    name: str  # "Xã Anh Sơn", "Phường Thành Vinh"
+    kind: str  # "commune" or "ward"
+    former_district: str  # the code of the district-level unit it came from
+    former_communes: tuple[str, ...]
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(" ", 1)[1]
+
+    @property
+    def level_word(self) -> str:
+        return "phường" if self.kind == "ward" else "xã"
+
+
+def communes_2025() -> list[Commune]:
+    with COMMUNES_FILE.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    return [
+        Commune(
+            code=row["code"],
+            name=unicodedata.normalize("NFC", row["name"]),
+            kind="ward" if row["kind"] == "phuong" else "commune",
+            former_district=DISTRICT_CODES[unicodedata.normalize("NFC", row["former_districts"])],
+            former_communes=tuple(row["former_communes"].split(";")),
+        )
+        for row in rows
+    ]

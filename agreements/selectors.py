@@ -1,10 +1,12 @@
 """Reads about plans and who may see what."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from agreements.models import Agreement, Indicator, Membership
+from agreements.models import Agreement, Indicator, Membership, OrgUnit, UnitSuccession
 from core.scope import UserScope
 
 Role = Membership.Role
@@ -57,3 +59,42 @@ def indicator_list(*, plan: Agreement) -> list[Indicator]:
         .select_related("task")
         .order_by("task__order", "order", "code")
     )
+
+
+def former_districts(units: Iterable[OrgUnit]) -> dict[int, OrgUnit]:
+    """Each unit's line in the "by former district" grouping: a district-level unit is its
+    own line, unless it merged whole into another district-level unit (Cửa Lò into Vinh on
+    01/12/2024: ended the day before the link); a commune-level unit belongs to the
+    district-level unit it was formed from (the first by name if several). Units of any
+    other level are their own line. One query, whatever the number of units, so the
+    province total is the same under either grouping: every unit is in exactly one line."""
+    units = list(units)
+    by_id = {unit.pk: unit for unit in units}
+    links = list(
+        UnitSuccession.objects.filter(
+            Q(predecessor__in=list(by_id)) | Q(successor__in=list(by_id))
+        ).select_related("predecessor", "successor")
+    )
+    district_level = set(OrgUnit.DISTRICT_LEVEL)
+    merged_into: dict[int, OrgUnit] = {}
+    formed_from: dict[int, list[OrgUnit]] = {}
+    for link in links:
+        before, after = link.predecessor, link.successor
+        if before.kind in district_level and after.kind in district_level:
+            if before.valid_to is not None and before.valid_to < link.on:
+                merged_into[before.pk] = after
+        elif after.kind in OrgUnit.COMMUNE_LEVEL and before.kind in district_level:
+            formed_from.setdefault(after.pk, []).append(before)
+
+    def line(unit: OrgUnit, depth: int = 0) -> OrgUnit:
+        if unit.pk in merged_into and depth < 10:
+            return line(merged_into[unit.pk], depth + 1)
+        return unit
+
+    result = {}
+    for unit in units:
+        if unit.kind in OrgUnit.COMMUNE_LEVEL and unit.pk in formed_from:
+            result[unit.pk] = line(min(formed_from[unit.pk], key=lambda u: u.name))
+        else:
+            result[unit.pk] = line(unit)
+    return result

@@ -16,6 +16,7 @@ from agreements.models import (
     Indicator,
     OrgUnit,
     Task,
+    UnitSuccession,
 )
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -135,7 +136,13 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
                 "valid_to": valid_to,
             },
         )
-    upsert(OrgUnit, {"code": "CUA_LO"}, {"successor": units["VINH"]})
+    # Cửa Lò (and four Nghi Lộc communes) joined Vinh on 01/12/2024.
+    for code in ("CUA_LO", "NGHI_LOC"):
+        upsert(
+            UnitSuccession,
+            {"predecessor": units[code], "successor": units["VINH"]},
+            {"on": plan_data.CUA_LO_MERGER, "basis": plan_data.CUA_LO_MERGER_BASIS},
+        )
     for code, name, _kind, union_name, police_name in plan_data.DISTRICTS:
         unit = units[code]
         union = upsert(
@@ -181,6 +188,7 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
         )
         for order, agency in enumerate((union, police), start=1):
             upsert(AgreementParty, {"agreement": sub_agreement, "agency": agency}, {"order": order})
+    _communes_load(upsert=upsert, plan=plan, province=province, districts=units)
     if any(counts.values()):
         audit_record(
             actor=user,
@@ -191,3 +199,71 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
             reason=_("Plan loaded from the plan data (load_plan)."),
         )
     return counts
+
+
+def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dict) -> None:
+    """The 130 commune-level units of 01/07/2025, each linked to its former district, with
+    its Youth Union and Police and a sub-agreement from 07/2025 to the plan's end.
+
+    Why a sub-agreement per commune: the month, its workflow, its scope and its Excel file
+    all hang on a sub-agreement, so communes report exactly as districts did, and the
+    district's history stays on the district's own sub-agreement."""
+    for commune in plan_data.communes_2025():
+        unit = upsert(
+            OrgUnit,
+            {"code": commune.code},
+            {
+                "name": commune.name,
+                "kind": commune.kind,
+                "parent": province,
+                "valid_from": plan_data.COMMUNES_FROM,
+                "valid_to": None,
+            },
+        )
+        upsert(
+            UnitSuccession,
+            {"predecessor": districts[commune.former_district], "successor": unit},
+            {"on": plan_data.COMMUNES_FROM, "basis": plan_data.COMMUNES_BASIS},
+        )
+        word = commune.level_word
+        union = upsert(
+            Agency,
+            {"code": f"DOAN_{commune.code}"},
+            {
+                "name": f"Đoàn {word} {commune.short_name}",
+                "kind": Agency.Kind.YOUTH_UNION,
+                "org_unit": unit,
+                "parent_body": "BCH TỈNH ĐOÀN NGHỆ AN",
+                "abbreviation": "ĐTN",
+                "valid_to": None,
+            },
+        )
+        police = upsert(
+            Agency,
+            {"code": f"CA_{commune.code}"},
+            {
+                "name": f"Công an {word} {commune.short_name}",
+                "kind": Agency.Kind.POLICE,
+                "org_unit": unit,
+                "parent_body": "CÔNG AN TỈNH NGHỆ AN",
+                "abbreviation": "CA",
+                "valid_to": None,
+            },
+        )
+        sub_agreement = upsert(
+            Agreement,
+            {"code": f"QC-{commune.code}"},
+            {
+                "title": f"Quy chế phối hợp giữa {union.name} và {police.name} "
+                "giai đoạn 2025",
+                "parent": plan,
+                "org_unit": unit,
+                "place": commune.short_name,
+                "start_date": plan_data.COMMUNES_FROM,
+                "end_date": plan.end_date,
+                "status": Agreement.Status.ACTIVE,
+                "number": "",
+            },
+        )
+        for order, agency in enumerate((union, police), start=1):
+            upsert(AgreementParty, {"agreement": sub_agreement, "agency": agency}, {"order": order})

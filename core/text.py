@@ -36,3 +36,19 @@ def by_unit_name(items: Iterable[T], *, unit: Callable[[T], str] | None = None) 
     their unit's name."""
     name_of = unit or (lambda item: item.org_unit.name)
     return sorted(items, key=lambda item: vietnamese_key(name_of(item)))
+
+
+def ascii_slug(name: str) -> str:
+    """ "Huyện Anh Sơn" → "huyen-anhson", "Xã Anh Sơn Đông" → "xa-anhsondong": the level
+    word, then the name without marks or spaces (for demo log-in names and file names)."""
+    folded = "".join(
+        char
+        for char in unicodedata.normalize("NFD", name.lower().replace("đ", "d"))
+        if not unicodedata.combining(char)
+    )
+    words = folded.split()
+    for length in (2, 1):  # "thanh pho", "thi xa" are two words; "huyen", "xa", "phuong" one
+        if " ".join(words[:length]) in ("thanh pho", "thi xa", "huyen", "xa", "phuong"):
+            level = "".join(words[:length])
+            return f"{level}-{''.join(words[length:])}"
+    return "".join(words)

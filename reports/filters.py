@@ -12,6 +12,7 @@ from django.http import Http404, QueryDict
 from agreements.models import Agreement, Task
 from core.calendar import Period, period_parse
 from core.scope import UserScope
+from reports.results import BY_FORMER_DISTRICT, BY_UNIT
 from reports.selectors import district_get
 
 _SORT = re.compile(r"^-?[A-Za-z0-9_]{1,32}$")
@@ -25,6 +26,8 @@ class DashboardFilters:
     include_provisional: bool
     sort: str
     period_invalid: bool = False
+    # The district table: each unit, or one line per former district (the 2025 reform).
+    grouping: str = BY_UNIT
 
     def params(self, **overrides) -> dict[str, str]:
         """The filters as URL parameters (defaults left out), with some replaced."""
@@ -34,6 +37,7 @@ class DashboardFilters:
             "district": str(self.district.pk) if self.district else "",
             "provisional": "1" if self.include_provisional else "",
             "sort": self.sort if self.sort != "name" else "",
+            "group": self.grouping if self.grouping != BY_UNIT else "",
         }
         params.update({key: str(value) if value else "" for key, value in overrides.items()})
         return {key: value for key, value in params.items() if value}
@@ -74,4 +78,5 @@ def filters_parse(query: QueryDict, *, plan: Agreement, scope: UserScope) -> Das
         include_provisional=query.get("provisional") == "1",
         sort=sort,
         period_invalid=invalid,
+        grouping=BY_FORMER_DISTRICT if query.get("group") == BY_FORMER_DISTRICT else BY_UNIT,
     )

@@ -13,6 +13,8 @@ from agreements.models import Agreement, Indicator, Task
 from core import calendar
 from core.calendar import LATE, MISSING, ON_TIME, RETURNED, Period
 
+# How the district table groups units: each unit, or one line per former district.
+BY_UNIT, BY_FORMER_DISTRICT = "unit", "former"
 ON_TRACK, AT_RISK, BEHIND, NO_TARGET = "on_track", "at_risk", "behind", "no_target"
 STATUS_LABELS = {
     ON_TRACK: _("On track"),
@@ -150,10 +152,12 @@ class ProgressReport:
 
 @dataclass(frozen=True)
 class DistrictRow:
-    sub_agreement: Agreement
+    sub_agreement: Agreement  # the unit's, or for a former district the district's own
     cells: tuple[IndicatorProgress, ...]
     completeness: Decimal | None
     timeliness: Decimal | None
+    # For a former district: every sub-agreement of the line (the district and its communes).
+    members: tuple[Agreement, ...] = ()
 
     @property
     def status(self) -> str:
@@ -182,6 +186,7 @@ class DistrictComparison:
     indicators: tuple[Indicator, ...]
     rows: tuple[DistrictRow, ...]
     sort: str
+    grouping: str = "unit"
 
 
 @dataclass(frozen=True)

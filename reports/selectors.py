@@ -31,8 +31,8 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from activities.models import ActivityValue, MonthlyReport
-from agreements.models import Agreement, Indicator, Task
-from agreements.selectors import sub_agreement_list
+from agreements.models import Agreement, Indicator, Task, UnitSuccession
+from agreements.selectors import former_districts, sub_agreement_list
 from core import calendar
 from core.calendar import (
     MISSING,
@@ -52,6 +52,8 @@ from reports.results import (  # noqa: F401 (the selectors' result types, re-exp
     AT_RISK,
     AT_RISK_AT,
     BEHIND,
+    BY_FORMER_DISTRICT,
+    BY_UNIT,
     CELL_LABELS,
     HUNDRED,
     NO_TARGET,
@@ -137,8 +139,28 @@ def _values(
     )
 
 
+def _superseded(subs: Sequence[Agreement]) -> dict[int, dt.date]:
+    """Sub-agreements whose unit was taken over by another unit among ``subs``, with their
+    last report month: after it their stock (e.g. VNeID accounts) is counted by the
+    successors, so adding both would count the same residents twice. One query."""
+    by_unit = {sub.org_unit_id: sub for sub in subs}
+    taken_over = set(
+        UnitSuccession.objects.filter(
+            predecessor__in=list(by_unit), successor__in=list(by_unit)
+        ).values_list("predecessor_id", flat=True)
+    )
+    return {
+        by_unit[unit_id].pk: calendar.agreement_months(by_unit[unit_id])[1]
+        for unit_id in taken_over
+    }
+
+
 def _achieved(
-    values: QuerySet[ActivityValue], *, by_district: bool
+    values: QuerySet[ActivityValue],
+    *,
+    by_district: bool,
+    superseded: dict[int, dt.date] | None = None,
+    window_end: dt.date | None = None,
 ) -> dict[tuple[int, int | None], Achieved]:
     """Achieved per indicator (and per sub-agreement when ``by_district``): two GROUP BY
     queries, one for flows and ratios, one for stocks."""
@@ -186,7 +208,10 @@ def _achieved(
         .values_list("indicator_id", "report__sub_agreement_id", "value", "report__status")
     )
     stock_totals: dict[tuple[int, int | None], list] = {}
+    superseded = superseded or {}
     for indicator_id, sub_id, value, status in latest:
+        if not by_district and window_end and window_end > superseded.get(sub_id, window_end):
+            continue  # a unit that ended before the window did: its successors hold the level
         key = (indicator_id, sub_id if by_district else None)
         total = stock_totals.setdefault(key, [0, False])
         total[0] += value
@@ -228,6 +253,8 @@ def province_progress(
         _achieved(
             _values(subs=subs, months=period.months, include_provisional=include_provisional),
             by_district=False,
+            superseded=_superseded(subs),
+            window_end=min(closed, period.last_month),
         )
         if subs
         else {}
@@ -283,13 +310,17 @@ def district_comparison(
     sort: str = "name",
     today: dt.date | None = None,
     grid: "CompletenessGrid | None" = None,
+    grouping: str = BY_UNIT,
 ) -> DistrictComparison:
     """Districts × key indicators: achieved, target, expected and status per district against
     the district's own targets, with completeness and timeliness. Key indicators are the
     ``indicator_codes`` given, else every indicator of ``task``, else the first of each task.
     ``sort``: ``name``, ``status``, ``completeness``, ``timeliness`` or an indicator code
     (by percent of expected); a leading ``-`` reverses. Pass the page's ``grid`` (same
-    period and scope) to reuse its completeness rates. Seven queries (six with ``grid``)."""
+    period and scope) to reuse its completeness rates. ``grouping=BY_FORMER_DISTRICT`` gives
+    one line per former district (the district's months and those of the communes formed
+    from it): the 2023–2025 totals stay whole across the 2025 reform. Seven queries (six
+    with ``grid``; one more by former district)."""
     as_of = today or calendar.today()
     closed = last_closed_month(as_of, plan.period_rule)
     indicators = _indicators(plan=plan, task=task, codes=indicator_codes)
@@ -314,6 +345,26 @@ def district_comparison(
         grid_rows = [by_sub.get(sub.pk) for sub in subs]
     else:
         grid_rows = _grid_rows(subs=subs, period=period, as_of=as_of)
+    if grouping == BY_FORMER_DISTRICT:
+        rows = _former_district_rows(
+            subs=subs,
+            grid_rows=grid_rows,
+            indicators=indicators,
+            achieved=achieved,
+            targets=targets,
+            baselines=baselines,
+            period=period,
+            closed=closed,
+        )
+        return DistrictComparison(
+            period=period,
+            as_of=as_of,
+            include_provisional=include_provisional,
+            indicators=tuple(indicators),
+            rows=tuple(_sort_rows(rows, sort, indicators)),
+            sort=sort,
+            grouping=grouping,
+        )
     rows = []
     for sub, grid_row in zip(subs, grid_rows, strict=True):
         active = active_months(sub)
@@ -342,6 +393,96 @@ def district_comparison(
         rows=tuple(_sort_rows(rows, sort, indicators)),
         sort=sort,
     )
+
+
+def _combined(indicator: Indicator, parts: list[Achieved | None]) -> Achieved | None:
+    """Several units' achievement as one line: flows and stocks add up, a ratio divides the
+    summed numerators by the summed denominators (never an average of rates)."""
+    parts = [part for part in parts if part is not None]
+    if not parts:
+        return None
+    provisional = any(part.provisional for part in parts)
+    if indicator.is_ratio:
+        numerator = sum(part.numerator or 0 for part in parts)
+        denominator = sum(part.denominator or 0 for part in parts)
+        value = (
+            (Decimal(numerator) / Decimal(denominator) * HUNDRED).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            )
+            if denominator
+            else None
+        )
+        return Achieved(value, numerator, denominator, provisional)
+    values = [part.value for part in parts if part.value is not None]
+    return Achieved(sum(values, Decimal(0)) if values else None, provisional=provisional)
+
+
+def _former_district_rows(
+    *,
+    subs: list[Agreement],
+    grid_rows: list,
+    indicators: list[Indicator],
+    achieved: dict,
+    targets: dict,
+    baselines: dict,
+    period: Period,
+    closed: dt.date,
+) -> list[DistrictRow]:
+    """One row per former district: its own sub-agreement and those of the units formed
+    from it (agreements.selectors.former_districts). Flows and ratios add every member's
+    months; a stock (and its target) counts the members that still held it at the end of
+    the window, so a district's level and its communes' are not added twice."""
+    lines = former_districts(sub.org_unit for sub in subs)
+    members: dict[int, list[tuple[Agreement, GridRow | None]]] = {}
+    for sub, grid_row in zip(subs, grid_rows, strict=True):
+        members.setdefault(lines[sub.org_unit_id].pk, []).append((sub, grid_row))
+    superseded = _superseded(subs)
+    window_end = min(closed, period.last_month)
+    rows = []
+    for line_unit_id, group in members.items():
+        group_subs = [sub for sub, _row in group]
+        head = next((sub for sub in group_subs if sub.org_unit_id == line_unit_id), group_subs[0])
+        holding = [s for s in group_subs if not window_end > superseded.get(s.pk, window_end)]
+        cells = []
+        for indicator in indicators:
+            parts = (
+                holding or group_subs
+                if indicator.aggregation == Aggregation.LATEST
+                else group_subs
+            )
+            if len(parts) == 1:
+                schedule = schedule_for(
+                    indicator, parts[0], active_months(parts[0]), targets, baselines
+                )
+            else:
+                schedule = merged_schedule(indicator, parts, targets, baselines)
+            cells.append(
+                indicator_progress(
+                    schedule,
+                    _combined(indicator, [achieved.get((indicator.pk, s.pk)) for s in parts]),
+                    period,
+                    closed,
+                )
+            )
+        counts: Counter = Counter()
+        for _sub, grid_row in group:
+            if grid_row is not None:
+                counts.update(grid_row.counts)
+        summed = GridRow(
+            sub_agreement=head,
+            cells=(),
+            counts={state: counts.get(state, 0) for state in CELL_LABELS},
+        )
+        rows.append(
+            DistrictRow(
+                sub_agreement=head,
+                cells=tuple(cells),
+                completeness=summed.completeness,
+                timeliness=summed.timeliness,
+                members=tuple(group_subs),
+            )
+        )
+    return rows
 
 
 def _sort_rows(rows: list[DistrictRow], sort: str, indicators: list[Indicator]) -> list:
@@ -500,7 +641,7 @@ def indicator_trends(
         if kinds - {Aggregation.LATEST}:
             _flow_series(values, series, provisional)
         if Aggregation.LATEST in kinds:
-            _stock_series(values, first, months[-1], series, provisional)
+            _stock_series(values, first, months[-1], series, provisional, _superseded(subs))
     result = []
     for indicator in indicators:
         if merged:
@@ -575,9 +716,11 @@ def _stock_series(
     last: dt.date,
     series: dict[int, dict[dt.date, Decimal | None]],
     provisional: dict[int, set[dt.date]],
+    superseded: dict[int, dt.date],
 ) -> None:
-    """A stock's level each month: every unit's latest value so far, summed. One query of
-    stock indicators × units × months rows (no portable aggregate carries a level forward)."""
+    """A stock's level each month: every unit's latest value so far, summed — a unit taken
+    over by a successor only up to its last month. One query of stock indicators × units ×
+    months rows (no portable aggregate carries a level forward)."""
     by_unit: dict[int, dict[int, dict[dt.date, tuple[int, bool]]]] = defaultdict(
         lambda: defaultdict(dict)
     )
@@ -593,6 +736,8 @@ def _stock_series(
             for sub_id, months in units.items():
                 if month in months:
                     current[sub_id] = months[month]
+                elif sub_id in current and month > superseded.get(sub_id, month):
+                    del current[sub_id]
             if current:
                 series[indicator_id][month] = Decimal(sum(v for v, _p in current.values()))
                 if any(p for _v, p in current.values()):

@@ -106,6 +106,7 @@ def province(request: HttpRequest) -> HttpResponse:
         task=filters.task,
         sort=filters.sort,
         grid=grid,
+        grouping=filters.grouping,
     )
     trends = selectors.indicator_trends(
         plan=plan,
@@ -121,6 +122,17 @@ def province(request: HttpRequest) -> HttpResponse:
         trends=trends,
         sections=_task_sections(report),
         comparison=comparison,
+        # Across the 2025 reform: each unit, or a district with the communes formed from it.
+        grouping_links=[
+            (selectors.BY_UNIT, _("Each unit"), filters.query(group="")),
+            (
+                selectors.BY_FORMER_DISTRICT,
+                _("By former district (a district with the communes formed from it)"),
+                filters.query(group=selectors.BY_FORMER_DISTRICT),
+            ),
+        ]
+        if scope.sees_all
+        else [],
         sort_headers=_sort_headers(filters, sort_keys),
         grid=grid,
         behind_districts=[r for r in comparison.rows if r.status == selectors.BEHIND],

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements import plan_data
 from agreements.models import Membership
 from audit.models import AuditEvent
 from tests import factories as f
@@ -378,7 +379,11 @@ def test_load_plan_records_one_event_and_a_second_run_none(db):
     event = AuditEvent.objects.get()
     assert event.action == "plan_load" and event.object_type == "agreements.agreement"
     assert event.after["created"]["Indicator"] == 13
-    assert event.after["created"]["OrgUnit"] == 22 and event.after["changed"]["OrgUnit"] == 1
+    communes = len(plan_data.communes_2025())
+    districts = len(plan_data.DISTRICTS)
+    assert event.after["created"]["OrgUnit"] == 1 + districts + communes
+    # Cửa Lò and Nghi Lộc into Vinh (2024), each district into its communes (2025).
+    assert event.after["created"]["UnitSuccession"] == 2 + communes
     # Nothing changed, so nothing is recorded (the run wrote nothing at all).
     call_command("load_plan", stdout=io.StringIO())
     assert AuditEvent.objects.count() == 1

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("activities", "0002_importbatch"), ("audit", None)]
+BEFORE = [("agreements", "0001_initial"), ("activities", "0002_importbatch"), ("audit", None)]
 
 
 def _migrate(targets):

@@ -76,5 +76,5 @@ def test_inbox_and_home_queries_do_not_grow_with_districts(
     client.force_login(world.staff)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("activities:review_inbox")).status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert client.get("/").status_code == 200

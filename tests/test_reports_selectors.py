@@ -378,7 +378,7 @@ def test_districts_are_listed_in_vietnamese_alphabetical_order():
 
 def test_trends_of_all_indicators_match_each_indicators_trend(q1, django_assert_max_num_queries):
     scope = user_scope(q1.leader)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         trends = selectors.indicator_trends(plan=q1.plan, period=q1.q1, scope=scope, today=TODAY)
     assert [t.indicator for t in trends] == q1.indicators
     for trend in trends:
