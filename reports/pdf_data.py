@@ -83,28 +83,42 @@ class DistrictLine:
 
     row: DistrictRow
     all_cells: tuple[IndicatorProgress, ...]
-    grid_row: GridRow | None
+    # The line's grid rows: one for a unit, the district's and its communes' for a former
+    # district (the final review groups units that way across the 2025 reform).
+    grid_rows: tuple[GridRow, ...]
 
     @property
     def name(self) -> str:
-        return self.row.sub_agreement.org_unit.name
+        name = self.row.sub_agreement.org_unit.name
+        if len(self.row.members) > 1:
+            return f"{name} (gồm {len(self.row.members) - 1} xã, phường hình thành từ đơn vị)"
+        return name
+
+    @property
+    def grid_row(self) -> GridRow | None:
+        return self.grid_rows[0] if self.grid_rows else None
 
     @property
     def months_due(self) -> int:
-        return self.grid_row.due if self.grid_row else 0
+        return sum(row.due for row in self.grid_rows)
 
     @property
     def months_submitted(self) -> int:
-        if self.grid_row is None:
-            return 0
-        return self.grid_row.counts[calendar.ON_TIME] + self.grid_row.counts[calendar.LATE]
+        return sum(
+            row.counts[calendar.ON_TIME] + row.counts[calendar.LATE] for row in self.grid_rows
+        )
 
     @property
     def not_submitted(self) -> list:
         """Months due and not submitted: missing, or returned for correction."""
-        if self.grid_row is None:
-            return []
-        return [cell.month for cell in self.grid_row.cells if cell.state in NOT_SUBMITTED]
+        return sorted(
+            {
+                cell.month
+                for row in self.grid_rows
+                for cell in row.cells
+                if cell.state in NOT_SUBMITTED
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -159,7 +173,11 @@ class DocumentFigures:
             DistrictLine(
                 row=row,
                 all_cells=all_cells.get(row.sub_agreement.pk, ()),
-                grid_row=grid_rows.get(row.sub_agreement.pk),
+                grid_rows=tuple(
+                    grid_rows[sub.pk]
+                    for sub in (row.members or (row.sub_agreement,))
+                    if sub.pk in grid_rows
+                ),
             )
             for row in self.comparison.rows
         ]
@@ -319,11 +337,17 @@ def document_figures(
     )
     comparison = matrix = None
     if sub_agreement is None:
-        comparison = selectors.district_comparison(period=period, grid=grid, **common)
+        # The final review spans the 2025 reform: one line per former district, so each
+        # line covers 06/2023–12/2025 and the lines add up to the province.
+        grouping = selectors.BY_FORMER_DISTRICT if kind == Kind.FINAL else selectors.BY_UNIT
+        comparison = selectors.district_comparison(
+            period=period, grid=grid, grouping=grouping, **common
+        )
         matrix = selectors.district_comparison(
             period=period,
             grid=grid,
             indicator_codes=[row.indicator.code for row in progress.rows],
+            grouping=grouping,
             **common,
         )
     years: tuple[ProgressReport, ...] = ()
