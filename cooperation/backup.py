@@ -3,15 +3,16 @@
 Every model of every installed app, except what the database rebuilds itself (content types
 and permissions: `migrate` recreates them; they are referenced by natural key) and what must
 not survive a restore (sessions: a restored database must not honour old logins; login
-throttling counters). New apps and models are included automatically."""
+throttling counters; queued background tasks, whose render jobs the restore replaces). New
+apps and models are included automatically."""
 
 from django.apps import apps
 from django.db import models
 
-EXCLUDED_APPS = {"contenttypes", "sessions", "axes"}
+EXCLUDED_APPS = {"contenttypes", "sessions", "axes", "django_tasks_database"}
 EXCLUDED_MODELS = {"auth.permission"}
 # Emptied on restore although not backed up.
-CLEARED_ON_RESTORE = {"sessions.session"}
+CLEARED_ON_RESTORE = {"sessions.session", "django_tasks_database.dbtaskresult"}
 
 
 def backup_models() -> list[type[models.Model]]:

@@ -41,6 +41,11 @@ INSTALLED_APPS = [
     "agreements",
     "activities",
     "reports",
+    # Django's task framework (backport of django.tasks) and its database queue. Listed after
+    # `cooperation`, whose `db_worker` (a wrapper that first fails orphaned render jobs)
+    # takes precedence over the library's command of the same name.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +191,18 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
+    }
+}
+
+# Background work (PDF rendering) runs as tasks of Django's task framework in a separate
+# worker process. The default queue is a database table (django-tasks-db), worked by
+# `manage.py db_worker`; TASKS_BACKEND selects another backend (the tests run tasks at once with
+# django_tasks.backends.immediate.ImmediateBackend; several machines can share
+# django_tasks_rq.RQBackend on Redis, see docs/deploy.md).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
     }
 }
 

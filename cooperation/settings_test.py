@@ -7,6 +7,7 @@ anything exported in the shell (e.g. DATABASE_URL) still wins. Production never 
 
 import os
 import secrets
+import tempfile
 
 _TEST_ENVIRONMENT = {
     "DEBUG": "0",  # the suite checks what production serves (error pages, headers)
@@ -21,8 +22,24 @@ _TEST_ENVIRONMENT = {
     # Playwright's sync API runs an event loop in the test's thread; Django would otherwise
     # refuse ORM calls from it (Django reads this variable at call time, not at startup).
     "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+    # Tasks run at once, in the caller's thread, when enqueued (on commit of the render job):
+    # tests see the finished job right after the request. tests/test_pdf_worker.py runs the
+    # real `manage.py db_worker` against the database backend.
+    "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
 }
 for _name, _value in _TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)
 
 from cooperation.settings import *  # noqa: E402, F403
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not SQLite's shared in-memory database: a worker process started by a test
+    # (tests/test_pdf_worker.py) must open the same test database. One file per run.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(  # noqa: F405
+        "NAME", os.path.join(tempfile.gettempdir(), f"hoptac-test-{secrets.token_hex(6)}.sqlite3")
+    )
+
+# Test-only hook: seconds a render task waits after claiming its job, so a test can kill the
+# worker mid-render (tests/test_pdf_worker.py sets it in the worker's environment). Production
+# settings do not define it.
+PDF_RENDER_TEST_DELAY = float(os.environ.get("PDF_RENDER_TEST_DELAY", "0"))

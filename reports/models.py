@@ -144,6 +144,15 @@ class RenderJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Failure(models.TextChoices):
+        """Why a failed job failed: the render itself, or the work never finished."""
+
+        ERROR = "error", _("Rendering failed")
+        # Its worker stopped (killed, restarted, recycled) while rendering.
+        WORKER_LOST = "worker_lost", _("Worker stopped")
+        # No worker took it up in time, or the queue could not take it.
+        NOT_STARTED = "not_started", _("Never started")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
     period = models.CharField(_("period"), max_length=16)
@@ -158,6 +167,11 @@ class RenderJob(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
     error = models.TextField(_("error"), blank=True)
+    failure = models.CharField(_("failure"), max_length=16, choices=Failure.choices, blank=True)
+    # The task framework's id of the task rendering this job, and the process that claimed it
+    # (``host:pid:start``, core.processes): how a job whose worker died is told apart.
+    task_result_id = models.CharField(_("task id"), max_length=64, blank=True)
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
     draft_file = models.FileField(_("draft PDF"), upload_to=_random_pdf_name, blank=True)
     issued_report = models.ForeignKey(
         IssuedReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

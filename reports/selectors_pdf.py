@@ -4,16 +4,19 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParty
 from core import calendar as periods
+from core.processes import process_alive
 from core.scope import UserScope
+from core.tasks import TaskResultDoesNotExist, TaskResultStatus, task_backends
 from core.text import by_unit_name
 from reports.models import DocumentKind, IssuedReport, RenderJob
 from reports.pdf_data import period_label
 
-# A job still "running" after this long died with its worker (a restart, say).
+# Far longer than any render (the whole plan takes seconds): a job still waiting or running
+# after this long will not finish, wherever its worker is. A job whose worker is known to be
+# gone fails at once, without waiting for this.
 STALE_AFTER = dt.timedelta(minutes=10)
 
 
@@ -61,10 +64,43 @@ def render_job_get(*, pk, user_id: int) -> RenderJob:
     return found
 
 
-def render_job_is_stale(job: RenderJob) -> bool:
-    return job.status in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING) and (
-        timezone.now() - job.created_at > STALE_AFTER
-    )
+def render_job_failure(
+    job: RenderJob, *, now: dt.datetime, give_up_waiting: bool = True
+) -> str | None:
+    """Why a pending job will never finish (a ``RenderJob.Failure``), or None while it still
+    may. Known dead at once: the process that claimed it is gone (same host: pid and start
+    time, core.processes), or its task ended (failed or succeeded) without finishing it.
+    Otherwise, for a worker on another host or a queue nobody works: after ``STALE_AFTER``
+    running, or waiting (unless ``give_up_waiting`` is off: a starting worker is about to run
+    the waiting jobs)."""
+    if job.status == RenderJob.Status.RUNNING:
+        if job.worker and process_alive(job.worker) is False:
+            return RenderJob.Failure.WORKER_LOST
+        if _task_finished(job.task_result_id):
+            return RenderJob.Failure.WORKER_LOST
+        if job.started_at and now - job.started_at > STALE_AFTER:
+            return RenderJob.Failure.WORKER_LOST
+    elif job.status == RenderJob.Status.QUEUED:
+        if _task_finished(job.task_result_id):
+            return RenderJob.Failure.NOT_STARTED
+        if give_up_waiting and now - job.created_at > STALE_AFTER:
+            return RenderJob.Failure.NOT_STARTED
+    return None
+
+
+def _task_finished(task_result_id: str) -> bool:
+    """Whether the job's task is over, as far as the task backend can tell (the database
+    backend can; the immediate one keeps no results). A vanished result (pruned) counts."""
+    if not task_result_id:
+        return False
+    backend = task_backends["default"]
+    if not backend.supports_get_result:
+        return False
+    try:
+        result = backend.get_result(task_result_id)
+    except TaskResultDoesNotExist:
+        return True
+    return result.status in (TaskResultStatus.FAILED, TaskResultStatus.SUCCESSFUL)
 
 
 def issuing_agencies(*, agreement: Agreement) -> list[AgreementParty]:
@@ -109,8 +145,9 @@ def sub_agreements_for(*, plan: Agreement, scope: UserScope) -> list[Agreement]:
 
 
 def pending_jobs(*, user_id: int) -> int:
+    """Jobs of this user still waiting or rendering (dead ones are failed before counting:
+    services_pdf.render_jobs_fail_orphaned)."""
     return RenderJob.objects.filter(
         Q(status=RenderJob.Status.QUEUED) | Q(status=RenderJob.Status.RUNNING),
         requested_by_id=user_id,
-        created_at__gte=timezone.now() - STALE_AFTER,
     ).count()

@@ -1,20 +1,21 @@
 """Writes for documents: ask for a render, run it in the background, issue the result.
 
-A render runs in a background thread with a status row (``RenderJob``) that the requester's
-page polls, so a long whole-plan report never blocks a request. In production, a task queue
-(django-tasks, Celery) can call ``render_job_run`` instead of the thread: the job row is the
-whole interface."""
+A render request is a status row (``RenderJob``) that the requester's page polls, so a long
+whole-plan report never blocks a request. On commit it is enqueued as a task of Django's task
+framework (``reports.tasks``), which a separate worker process runs (``manage.py db_worker``)
+— never a thread of the web worker, which gunicorn recycles and restarts at will. A job whose
+worker died is marked failed (``render_jobs_fail_orphaned``) when a worker starts, when its
+page is looked at and before its requester asks for another."""
 
 import datetime as dt
 import hashlib
 import logging
-import threading
 import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from agreements.selectors import user_scope
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core import calendar
+from core.processes import process_identity
 from core.scope import UserScope
 from core.text import nfc
 from reports import selectors_pdf
@@ -166,7 +168,9 @@ def render_job_create(
     options: dict,
     issue: bool,
 ) -> RenderJob:
-    """Record a render request and start it once the row is committed."""
+    """Record a render request; once the row is committed, a task renders it in the worker
+    process (``manage.py db_worker``). Jobs of this user known to be dead are failed first,
+    so they never hold up a new request."""
     sub_agreement = _check_document_access(
         scope=scope, kind=kind, sub_agreement_id=sub_agreement_id, plan=plan, issue=issue
     )
@@ -174,6 +178,7 @@ def render_job_create(
     if parsed is None:
         raise ValidationError({"period": _("Choose a valid period.")})
     period_key = parsed.key
+    render_jobs_fail_orphaned(user_id=user.pk)
     if selectors_pdf.pending_jobs(user_id=user.pk) >= MAX_PENDING_JOBS:
         raise ValidationError(
             _("You already have documents being rendered; wait until they are ready.")
@@ -194,39 +199,53 @@ def render_job_create(
         )
         job.full_clean()
         job.save()
-        transaction.on_commit(lambda: render_job_start(job_id=job.pk))
+        # The worker must find the row: enqueue only once it is committed.
+        transaction.on_commit(lambda: render_job_enqueue(job_id=job.pk))
     return job
 
 
-def render_job_start(*, job_id) -> None:
-    if getattr(settings, "PDF_RENDER_IN_BACKGROUND", True):
-        thread = threading.Thread(
-            target=_run_in_thread, kwargs={"job_id": job_id}, name=f"pdf-{job_id}", daemon=True
-        )
-        thread.start()
-    else:
-        render_job_run(job_id=job_id)
+def render_job_enqueue(*, job_id) -> None:
+    """Hand the job to the task queue and note the task's id on it. A queue that refuses
+    the task (database or Redis down) fails the job at once instead of leaving it queued."""
+    # reports.tasks imports this module (the task calls render_job_run).
+    from reports.tasks import render_job_task
 
-
-def _run_in_thread(*, job_id) -> None:
-    close_old_connections()
     try:
-        render_job_run(job_id=job_id)
-    finally:
-        connection.close()
+        result = render_job_task.enqueue(job_id=str(job_id))
+    except Exception:
+        logger.exception("Could not enqueue the render of document job %s", job_id)
+        RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.QUEUED).update(
+            status=RenderJob.Status.FAILED,
+            failure=RenderJob.Failure.NOT_STARTED,
+            finished_at=timezone.now(),
+        )
+        return
+    # With the immediate backend (tests) the task has already run; the id is still useful.
+    RenderJob.objects.filter(pk=job_id).update(task_result_id=str(result.id))
 
 
-def render_job_run(*, job_id) -> RenderJob:
-    """Render one job: figures with the requester's own scope (checked again here: their
-    roles may have changed since they asked), then the PDF; issue it if asked."""
-    updated = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.QUEUED).update(
-        status=RenderJob.Status.RUNNING, started_at=timezone.now()
-    )
+def render_job_run(*, job_id, task_result_id: str = "") -> RenderJob:
+    """Render one job in the worker: claim it (QUEUED → RUNNING, a conditional update, so two
+    workers never render the same job), then figures with the requester's own scope (checked
+    again here: their roles may have changed since they asked), then the PDF; issue it if
+    asked. The job is finished only if it is still this worker's: one given up as orphaned
+    meanwhile stays failed and issues nothing."""
+    worker = process_identity()
+    claim = {"status": RenderJob.Status.RUNNING, "started_at": timezone.now(), "worker": worker}
+    if task_result_id:
+        claim["task_result_id"] = task_result_id
+    updated = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.QUEUED).update(**claim)
     job = RenderJob.objects.select_related("requested_by", "plan", "sub_agreement").get(pk=job_id)
     if not updated:
-        return job  # already taken by another worker
+        return job  # already taken by another worker, or given up
+    ours = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker)
     started = time.perf_counter()
     try:
+        # Test-only (cooperation/settings_test.py): hold the job RUNNING so a test can kill
+        # the worker mid-render. Production settings do not define it.
+        delay = getattr(settings, "PDF_RENDER_TEST_DELAY", 0)
+        if delay:
+            time.sleep(delay)
         user = job.requested_by
         scope = user_scope(user)
         plan = job.plan
@@ -247,21 +266,83 @@ def render_job_run(*, job_id) -> RenderJob:
         meta = document_meta(figures=figures, options=job.options, is_draft=not job.issue)
         timings = RenderTimings()
         pdf = render_document(figures, meta, timings=timings)
-        if job.issue:
-            job.issued_report = report_issue(
-                user=user, figures=figures, meta=meta, pdf=pdf, pages=timings.pages
-            )
-        else:
-            job.draft_file.save("draft.pdf", ContentFile(pdf), save=False)
-        job.status = RenderJob.Status.DONE
+        with transaction.atomic():
+            if ours.select_for_update().first() is None:
+                logger.warning("Document job %s was given up while rendering", job_id)
+                return RenderJob.objects.get(pk=job_id)
+            done = {"status": RenderJob.Status.DONE}
+            if job.issue:
+                done["issued_report"] = report_issue(
+                    user=user, figures=figures, meta=meta, pdf=pdf, pages=timings.pages
+                )
+            else:
+                job.draft_file.save("draft.pdf", ContentFile(pdf), save=False)
+                done["draft_file"] = job.draft_file.name
+            ours.update(**done, finished_at=timezone.now(), seconds=time.perf_counter() - started)
     except Exception as error:  # a failed render must show on the status page, not vanish
         logger.exception("Rendering document job %s failed", job_id)
-        job.status = RenderJob.Status.FAILED
-        job.error = str(error)[:500] if isinstance(error, ValidationError) else ""
-    job.finished_at = timezone.now()
-    job.seconds = time.perf_counter() - started
-    job.save()
-    return job
+        ours.update(
+            status=RenderJob.Status.FAILED,
+            failure=RenderJob.Failure.ERROR,
+            error=str(error)[:500] if isinstance(error, ValidationError) else "",
+            finished_at=timezone.now(),
+            seconds=time.perf_counter() - started,
+        )
+    except BaseException:  # the worker is stopping (second Ctrl-C, SystemExit): say so
+        ours.update(
+            status=RenderJob.Status.FAILED,
+            failure=RenderJob.Failure.WORKER_LOST,
+            finished_at=timezone.now(),
+        )
+        raise
+    return RenderJob.objects.select_related("issued_report").get(pk=job_id)
+
+
+def render_job_check(*, job: RenderJob) -> RenderJob:
+    """The job as its requester should see it: a job known to be dead (see
+    ``selectors_pdf.render_job_failure``) is marked failed first, so it can neither hold up a
+    new request nor run later."""
+    failed = _fail_orphaned([job])
+    if not failed:
+        return job
+    return selectors_pdf.render_job_get(pk=job.pk, user_id=job.requested_by_id)
+
+
+def render_jobs_fail_orphaned(*, user_id: int | None = None, at_worker_start: bool = False):
+    """Mark failed every pending job (of one user, or all) that will never finish: its
+    worker process is gone, its task ended without finishing it, or it waited or ran far
+    longer than any render. Returns the jobs failed. ``at_worker_start``: called by a worker
+    that is starting, which is about to run the queued jobs — so none is given up for having
+    waited."""
+    pending = RenderJob.objects.filter(
+        status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]
+    )
+    if user_id is not None:
+        pending = pending.filter(requested_by_id=user_id)
+    return _fail_orphaned(list(pending), give_up_waiting=not at_worker_start)
+
+
+def _fail_orphaned(jobs: list[RenderJob], *, give_up_waiting: bool = True) -> list[RenderJob]:
+    now = timezone.now()
+    failed = []
+    for job in jobs:
+        failure = selectors_pdf.render_job_failure(job, now=now, give_up_waiting=give_up_waiting)
+        if failure is None:
+            continue
+        # Conditional: a worker that finished (or claimed) the job meanwhile wins.
+        gone = RenderJob.objects.filter(pk=job.pk, status=job.status, worker=job.worker).update(
+            status=RenderJob.Status.FAILED, failure=failure, finished_at=now
+        )
+        if gone:
+            logger.warning(
+                "Document job %s (%s, worker %r) marked failed: %s",
+                job.pk,
+                job.status,
+                job.worker,
+                failure,
+            )
+            failed.append(job)
+    return failed
 
 
 @transaction.atomic
@@ -377,7 +458,10 @@ __all__ = [
     "DocumentKind",
     "document_defaults",
     "document_meta",
+    "render_job_check",
     "render_job_create",
+    "render_job_enqueue",
     "render_job_run",
+    "render_jobs_fail_orphaned",
     "report_issue",
 ]

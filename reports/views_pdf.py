@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -196,12 +197,27 @@ def document_draft(request: HttpRequest) -> HttpResponse:
 @require_safe
 def job_status(request: HttpRequest, pk) -> HttpResponse:
     job = selectors_pdf.render_job_get(pk=pk, user_id=request.user.pk)
-    stale = selectors_pdf.render_job_is_stale(job)
-    pending = job.status in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING) and not stale
+    # A job whose worker died is failed now, so the page says so instead of waiting forever.
+    job = services_pdf.render_job_check(job=job)
+    pending = job.status in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING)
+    retry_url = (
+        reverse("pdf:draft")
+        + "?"
+        + urlencode(
+            {"kind": job.kind, "period": job.period}
+            | ({"sub": job.sub_agreement_id} if job.sub_agreement_id else {})
+        )
+    )
     return render(
         request,
         "reports/documents/job.html",
-        {"job": job, "pending": pending, "stale": stale},
+        {
+            "job": job,
+            "pending": pending,
+            "interrupted": job.failure
+            in (RenderJob.Failure.WORKER_LOST, RenderJob.Failure.NOT_STARTED),
+            "retry_url": retry_url,
+        },
     )
 
 

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from reports.models import IssuedReport
 from reports.services_pdf import issued_report_withdraw
 from tests import factories as f
-from tests.test_pdf import _media_and_inline_rendering, docs, issue, issued_pdf  # noqa: F401
+from tests.test_pdf import _media, docs, issue, issued_pdf  # noqa: F401
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 

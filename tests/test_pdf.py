@@ -61,11 +61,10 @@ def month_report(sub, month, values, status=MonthlyReport.Status.APPROVED, world
 
 
 @pytest.fixture(autouse=True)
-def _media_and_inline_rendering(settings, tmp_path):
+def _media(settings, tmp_path):
+    # Renders run at once when enqueued: the suite's task backend is the immediate one
+    # (cooperation/settings_test.py); tests/test_pdf_worker.py runs the real worker.
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Render in the request's own thread: the test database transaction is not visible to
-    # another thread. The browser journey runs the real background thread.
-    settings.PDF_RENDER_IN_BACKGROUND = False
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from reports.services_pdf import document_meta
 from tests import factories as f
 from tests.reports_data import APPROVED, RETURNED, SUBMITTED, month_report
 from tests.test_pdf import (  # noqa: F401 — the fixtures
-    _media_and_inline_rendering,
+    _media,
     docs,
     pdf_text,
 )

@@ -18,7 +18,6 @@ PASSWD = "/etc/passwd"
 @pytest.fixture(autouse=True)
 def _inline(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PDF_RENDER_IN_BACKGROUND = False
 
 
 @pytest.fixture
