@@ -188,3 +188,34 @@ def test_a_commune_officer_enters_august_2025_and_the_district_cannot(client, re
     url = reverse("activities:month_entry", args=[reformed.sub_a.pk, "2025-08"])
     response = client.get(url, follow=True)
     assert "nằm ngoài thời hạn" in response.content.decode()
+
+
+def _grow_units(world, count: int) -> None:
+    """``count`` more communes formed from district A from 07/2025, each with a submitted
+    and an approved month."""
+    for n in range(count):
+        unit = f.OrgUnitFactory(
+            code=f"C{n}", name=f"Xã Thử {n}", kind=OrgUnit.Kind.COMMUNE, parent=world.province
+        )
+        UnitSuccession.objects.create(predecessor=world.unit_a, successor=unit, on=D(2025, 7, 1))
+        sub = f.SubAgreementFactory(
+            parent=world.plan, org_unit=unit, start_date=D(2025, 7, 1), end_date=D(2025, 12, 31)
+        )
+        month_report(sub, D(2025, 7, 1), APPROVED, values={world.patrol: n, world.vneid: 10})
+        month_report(sub, D(2025, 8, 1), "submitted", values={world.patrol: 1})
+
+
+@pytest.mark.parametrize("units", [21, 151])
+@time_machine.travel(AFTER, tick=False)
+def test_province_dashboard_and_inbox_queries_do_not_grow_with_units(
+    client, world, django_assert_max_num_queries, units
+):
+    _grow_units(world, units - 2)  # the fixture's two districts, and the rest communes
+    client.force_login(world.staff)
+    for url, limit in (
+        (reverse("reports:province"), 30),
+        (reverse("reports:province") + "?group=former", 32),
+        (reverse("activities:review_inbox"), 14),
+    ):
+        with django_assert_max_num_queries(limit):
+            assert client.get(url).status_code == 200
