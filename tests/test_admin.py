@@ -67,7 +67,7 @@ def test_user_page_shows_roles_inline(client, world, superuser):
     client.force_login(superuser)
     page = client.get(reverse("admin:auth_user_change", args=[world.officer_a.pk]))
     assert page.status_code == 200
-    assert "Cán bộ Đoàn cấp huyện" in page.content.decode()
+    assert "Cán bộ Đoàn cấp huyện, xã" in page.content.decode()
 
 
 def test_a_role_granted_on_the_user_page_is_audited(client, world, superuser):
