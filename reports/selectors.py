@@ -345,26 +345,40 @@ def district_comparison(
         grid_rows = [by_sub.get(sub.pk) for sub in subs]
     else:
         grid_rows = _grid_rows(subs=subs, period=period, as_of=as_of)
-    if grouping == BY_FORMER_DISTRICT:
-        rows = _former_district_rows(
-            subs=subs,
-            grid_rows=grid_rows,
-            indicators=indicators,
-            achieved=achieved,
-            targets=targets,
-            baselines=baselines,
-            period=period,
-            closed=closed,
-        )
-        return DistrictComparison(
-            period=period,
-            as_of=as_of,
-            include_provisional=include_provisional,
-            indicators=tuple(indicators),
-            rows=tuple(_sort_rows(rows, sort, indicators)),
-            sort=sort,
-            grouping=grouping,
-        )
+    build_rows = _former_district_rows if grouping == BY_FORMER_DISTRICT else _unit_rows
+    rows = build_rows(
+        subs=subs,
+        grid_rows=grid_rows,
+        indicators=indicators,
+        achieved=achieved,
+        targets=targets,
+        baselines=baselines,
+        period=period,
+        closed=closed,
+    )
+    return DistrictComparison(
+        period=period,
+        as_of=as_of,
+        include_provisional=include_provisional,
+        indicators=tuple(indicators),
+        rows=tuple(_sort_rows(rows, sort, indicators)),
+        sort=sort,
+        grouping=grouping,
+    )
+
+
+def _unit_rows(
+    *,
+    subs: list[Agreement],
+    grid_rows: list,
+    indicators: list[Indicator],
+    achieved: dict,
+    targets: dict,
+    baselines: dict,
+    period: Period,
+    closed: dt.date,
+) -> list[DistrictRow]:
+    """One row per unit, against its own targets."""
     rows = []
     for sub, grid_row in zip(subs, grid_rows, strict=True):
         active = active_months(sub)
@@ -385,14 +399,7 @@ def district_comparison(
                 timeliness=grid_row.timeliness if grid_row else None,
             )
         )
-    return DistrictComparison(
-        period=period,
-        as_of=as_of,
-        include_provisional=include_provisional,
-        indicators=tuple(indicators),
-        rows=tuple(_sort_rows(rows, sort, indicators)),
-        sort=sort,
-    )
+    return rows
 
 
 def _combined(indicator: Indicator, parts: list[Achieved | None]) -> Achieved | None:
