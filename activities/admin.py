@@ -4,20 +4,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from activities.models import ActivityValue, MonthlyReport
 from activities.resources import ApprovedValueResource
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Figures change only through the reporting workflow (versioned and audited); the
-    administration may only look."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyAdmin
 
 
 class ValueInline(admin.TabularInline):

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from audit.models import AuditEvent
 from audit.services import audit_record_change, model_snapshot
+from core.admin import ReadOnlyAdmin
 
 Action = AuditEvent.Action
 
@@ -110,19 +111,10 @@ class AuditedAdminMixin:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The trail never changes: the administration may only look."""
 
     list_display = ["at", "actor", "action", "object_type", "object_id", "version", "reason"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor__username", "reason", "object_id"]
     list_select_related = ["actor"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
