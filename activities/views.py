@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activities import selectors, services
+from activities import locks, selectors, services
 from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
@@ -72,15 +72,23 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
     month_date = calendar.parse_month_key(month)
     if month_date is None:
         raise Http404
+    report = (
+        MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month_date)
+        .select_related("submitted_by", "reviewed_by")
+        .first()
+    )
     try:
         services.report_month_validate(sub_agreement=sub_agreement, month=month_date)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("activities:month_list", sub_agreement_id=sub_agreement.pk)
-    report = MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month_date).first()
-    can_edit = scope.can_edit_unit(sub_agreement.org_unit_id) and (
-        report is None or report.is_editable
+        # A month with figures stays readable (it says why it is locked); one without any
+        # has nothing to show.
+        if report is None or calendar.is_future(sub_agreement, month_date):
+            messages.error(request, " ".join(error.messages))
+            return redirect("activities:month_list", sub_agreement_id=sub_agreement.pk)
+    lock = locks.entry_lock(
+        sub_agreement=sub_agreement, month=month_date, report=report, scope=scope
     )
+    can_edit = lock is None
     rows = selectors.entry_rows(report=report, sub_agreement=sub_agreement, month=month_date)
     indicators = [row.indicator for group in rows for row in group.rows]
     stale = None
@@ -144,6 +152,11 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             "groups": _bind(rows, form),
             "form": form,
             "can_edit": can_edit,
+            "lock": lock,
+            "grant_offered": scope.can_review
+            and locks.late_grant_offered(
+                sub_agreement=sub_agreement, month=month_date, report=report
+            ),
             "stale": stale,
             "warnings": soft_warnings(report=report) if report and can_edit else [],
             "history": selectors.report_history(report=report)[:20] if report else [],
@@ -230,3 +243,32 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         "activities:review_inbox" if action != "reopen" else "activities:report_detail",
         **({} if action != "reopen" else {"pk": report.pk}),
     )
+
+
+@login_required
+@require_POST
+def late_entry_grant(request: HttpRequest, sub_agreement_id: int, month: str) -> HttpResponse:
+    scope = request_scope(request)
+    sub_agreement = selectors.sub_agreement_get(pk=sub_agreement_id, scope=scope)
+    if not scope.can_review:
+        raise PermissionDenied
+    month_date = calendar.parse_month_key(month)
+    if month_date is None:
+        raise Http404
+    try:
+        services.late_entry_grant(
+            sub_agreement=sub_agreement,
+            month=month_date,
+            user=request.user,
+            scope=scope,
+            reason=request.POST.get("reason", "")[:2000],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Late entry granted: %(unit)s can now enter %(month)s.")
+            % {"unit": sub_agreement.org_unit.name, "month": month_date.strftime("%m/%Y")},
+        )
+    return redirect("activities:month_entry", sub_agreement_id=sub_agreement.pk, month=month)
