@@ -21,6 +21,9 @@ _TEST_ENVIRONMENT = {
     # Playwright's sync API runs an event loop in the test's thread; Django would otherwise
     # refuse ORM calls from it (Django reads this variable at call time, not at startup).
     "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+    # Emails go to django.core.mail.outbox (pytest-django also sets this per test).
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "SITE_URL": "https://hoptac.example.vn",
 }
 for _name, _value in _TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)

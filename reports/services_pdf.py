@@ -26,6 +26,7 @@ from audit.services import audit_record
 from core import calendar
 from core.scope import UserScope
 from core.text import nfc
+from notifications.services import report_issued_notify
 from reports import selectors_pdf
 from reports.models import DocumentKind, IssuedReport, RenderJob
 from reports.narrative import narrative_build
@@ -310,6 +311,7 @@ def report_issue(
             "pages": report.pages,
         },
     )
+    transaction.on_commit(lambda: report_issued_notify(issued_report=report), robust=True)
     return report
 
 
