@@ -97,7 +97,7 @@ class DistrictLine:
     def months_submitted(self) -> int:
         if self.grid_row is None:
             return 0
-        return self.grid_row.counts[selectors.ON_TIME] + self.grid_row.counts[selectors.LATE]
+        return self.grid_row.counts[calendar.ON_TIME] + self.grid_row.counts[calendar.LATE]
 
     @property
     def not_submitted(self) -> list:
@@ -147,7 +147,7 @@ class DocumentFigures:
     @property
     def months_submitted(self) -> int:
         counts = self.grid.counts
-        return counts[selectors.ON_TIME] + counts[selectors.LATE]
+        return counts[calendar.ON_TIME] + counts[calendar.LATE]
 
     @cached_property
     def districts(self) -> list[DistrictLine]:
