@@ -134,18 +134,22 @@ class Agreement(models.Model):
     # counts as late); after it, a plan that requires approval locks late entry until staff
     # grant it for that month.
     grace_days = models.PositiveSmallIntegerField(
-        _("grace period (days after the deadline)"), default=0
+        _("grace period (days after the deadline)"), default=0, db_default=0
     )
     late_entry_needs_approval = models.BooleanField(
-        _("entry after the grace period needs staff approval"), default=False
+        _("entry after the grace period needs staff approval"),
+        default=False,
+        db_default=False,
     )
+    # Database defaults too: rows written by code that predates these columns (a rolling
+    # deploy, an older migration state) still get the plan's defaults.
     # How long after approval provincial staff may reopen a month on their own; later, only
     # the admin role may (a correction to figures long since reported upward).
     reopen_window_days = models.PositiveSmallIntegerField(
-        _("reopen window after approval (days)"), default=90
+        _("reopen window after approval (days)"), default=90, db_default=90
     )
     reminder_days_before = models.PositiveSmallIntegerField(
-        _("reminder before the deadline (days; 0: none)"), default=3
+        _("reminder before the deadline (days; 0: none)"), default=3, db_default=3
     )
 
     class Meta:
