@@ -24,24 +24,56 @@ class SoftWarning:
 
 def soft_warnings(*, report: MonthlyReport) -> list[SoftWarning]:
     """Unusual values in this report against the unit's previous 12 months. Two queries."""
-    current = list(ActivityValue.objects.filter(report=report).select_related("indicator"))
+    return soft_warnings_many(reports=[report]).get(report.pk, [])
+
+
+def soft_warnings_many(*, reports: list[MonthlyReport]) -> dict[int, list[SoftWarning]]:
+    """Soft warnings of many reports at once (the review inbox): two queries, whatever the
+    number of reports."""
+    if not reports:
+        return {}
+    by_id = {report.pk: report for report in reports}
+    current: dict[int, list[ActivityValue]] = defaultdict(list)
+    for value in ActivityValue.objects.filter(report_id__in=list(by_id)).select_related(
+        "indicator"
+    ):
+        current[value.report_id].append(value)
     if not current:
-        return []
-    history: dict[int, list[tuple]] = defaultdict(list)
-    for indicator_id, month, value in (
+        return {}
+    months = [report.month for report in reports]
+    history: dict[int, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for sub_id, indicator_id, month, value in (
         ActivityValue.objects.filter(
-            report__sub_agreement_id=report.sub_agreement_id,
-            report__month__gte=add_months(report.month, -HISTORY_MONTHS),
-            report__month__lt=report.month,
+            report__sub_agreement_id__in={r.sub_agreement_id for r in reports},
+            report__month__gte=add_months(min(months), -HISTORY_MONTHS),
+            report__month__lt=max(months),
             value__isnull=False,
         )
         .order_by("report__month")
-        .values_list("indicator_id", "report__month", "value")
+        .values_list("report__sub_agreement_id", "indicator_id", "report__month", "value")
     ):
-        history[indicator_id].append((month, value))
+        history[sub_id][indicator_id].append((month, value))
+    result = {}
+    for report_id, values in current.items():
+        report = by_id[report_id]
+        first = add_months(report.month, -HISTORY_MONTHS)
+        result[report_id] = _warnings(
+            report=report,
+            values=values,
+            history={
+                indicator_id: [(m, v) for m, v in past if first <= m < report.month]
+                for indicator_id, past in history[report.sub_agreement_id].items()
+            },
+        )
+    return result
+
+
+def _warnings(
+    *, report: MonthlyReport, values: list[ActivityValue], history: dict[int, list[tuple]]
+) -> list[SoftWarning]:
     warnings = []
     previous_month = add_months(report.month, -1)
-    for entry in current:
+    for entry in values:
         indicator, past = entry.indicator, history.get(entry.indicator_id, [])
         if entry.value is None or not past:
             continue

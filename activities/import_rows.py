@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from activities import locks
 from activities.import_files import RawRow
 from activities.models import ActivityValue, MonthlyReport
 from activities.services import ValueInput, figure_errors
@@ -87,6 +88,10 @@ class ImportPlan:
 
 
 PREVIEW_STATUSES = ("new", "changed", "unchanged", "locked", "skipped", "error")
+
+
+# Locks an import reports per row; status locks (submitted, approved) have their own message.
+IMPORT_LOCKS = (locks.CLOSED, locks.UNIT_ENDED, locks.LATE)
 
 
 def _figures(value: int | None, numerator, denominator, comment: str) -> dict:
@@ -270,13 +275,32 @@ def import_plan_build(
         if reports
         else {}
     )
+    closed_locks: dict[tuple[int, dt.date], locks.EntryLock | None] = {}
     for row, sub_agreement, indicator, month in parsed:
         report = reports.get((sub_agreement.pk, month))
+        pair = (sub_agreement.pk, month)
+        if pair not in closed_locks:
+            # The entry form's rule: a closed plan, an ended unit, late entry not granted.
+            lock = locks.entry_lock(
+                sub_agreement=sub_agreement, month=month, report=None, scope=scope
+            )
+            closed_locks[pair] = lock if lock and lock.kind in IMPORT_LOCKS else None
         current = existing.get((report.pk, indicator.pk)) if report else None
         row.old = _snapshot(current) if current else None
         row.target = (sub_agreement.pk, indicator.pk, month.isoformat())
         if row.old == row.new:
             row.status = "unchanged"
+        elif closed_locks[pair] is not None:
+            row.status = "locked"
+            row.messages.append(
+                _("Row %(row)s: %(unit)s, %(month)s: %(reason)s")
+                % {
+                    "row": row.number,
+                    "unit": sub_agreement.org_unit.name,
+                    "month": row.month,
+                    "reason": closed_locks[pair].message,
+                }
+            )
         elif report is not None and not report.is_editable:
             row.status = "locked"
             row.messages.append(
@@ -300,5 +324,3 @@ def import_plan_build(
         existing=existing,
         indicators={i.pk: i for i in indicators.values()},
     )
-
-

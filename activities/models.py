@@ -89,6 +89,40 @@ class MonthlyReport(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
 
+class LateEntryGrant(models.Model):
+    """Provincial staff's permission for a district to enter one month after the grace period,
+    when the plan requires it (``Agreement.late_entry_needs_approval``). Kept once granted:
+    it records who allowed the late month, and the month stays open until it is submitted."""
+
+    sub_agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("sub-agreement"),
+        on_delete=models.PROTECT,
+        related_name="late_entry_grants",
+    )
+    month = models.DateField(_("month"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("late entry grant")
+        verbose_name_plural = _("late entry grants")
+        constraints = [
+            models.UniqueConstraint(fields=["sub_agreement", "month"], name="grant_unique_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="grant_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_agreement.org_unit} — {self.month:%m/%Y}"
+
+
 class ActivityValue(models.Model):
     """A figure for one indicator in one report. Flow and stock indicators use ``value``;
     ratio indicators use ``numerator`` and ``denominator``."""

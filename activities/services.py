@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from activities import events, locks
 from activities.checks import soft_warnings
-from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
+from activities.models import REPORT_OBJECT_TYPE, ActivityValue, LateEntryGrant, MonthlyReport
 from agreements.models import Agreement, Indicator
 from audit.models import AuditEvent
 from audit.services import audit_build, audit_record, audit_record_bulk
 from core import calendar
-from core.scope import UserScope
+from core.scope import ADMIN, UserScope
 from core.text import nfc
 
 Status = MonthlyReport.Status
@@ -97,6 +98,18 @@ def _check_version(locked: MonthlyReport, version: int) -> None:
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise PermissionDenied(message)
+
+
+# Locks the status checks below do not already word: the plan, the unit and late entry.
+_OPEN_LOCKS = (locks.CLOSED, locks.UNIT_ENDED, locks.LATE)
+
+
+def _check_open(*, sub_agreement: Agreement, month: dt.date, scope: UserScope) -> None:
+    """Refuse a change the entry form would show as locked (the form and this check read the
+    same rule, activities.locks.entry_lock)."""
+    lock = locks.entry_lock(sub_agreement=sub_agreement, month=month, report=None, scope=scope)
+    if lock is not None and lock.kind in _OPEN_LOCKS:
+        raise ValidationError(lock.message)
 
 
 def _record(
@@ -452,6 +465,7 @@ def report_save_draft(
             _("This month is %(status)s and can no longer be edited.")
             % {"status": locked.get_status_display().lower()}
         )
+    _check_open(sub_agreement=locked.sub_agreement, month=locked.month, scope=scope)
     indicators = {i.pk: i for i in Indicator.objects.filter(plan_id=locked.sub_agreement.parent_id)}
     _validate_inputs(indicators, values)
     changes = figure_changes(report=locked, indicators=indicators, values=values)
@@ -483,6 +497,7 @@ def report_submit(
             _("Only a draft or returned month can be submitted; this one is %(status)s.")
             % {"status": locked.get_status_display().lower()}
         )
+    _check_open(sub_agreement=locked.sub_agreement, month=locked.month, scope=scope)
     missing = list(
         Indicator.objects.filter(plan_id=locked.sub_agreement.parent_id)
         .exclude(values__report=locked)
@@ -528,6 +543,8 @@ def _review(
             _("This month is %(status)s; that action is not possible now.")
             % {"status": locked.get_status_display().lower()}
         )
+    if action == AuditEvent.Action.REOPEN:
+        _check_reopen_window(locked, scope)
     status_before = locked.status
     locked.status = new_status
     locked.reviewed_at = timezone.now()
@@ -538,7 +555,46 @@ def _review(
         fields.append("return_reason")
     _save_report(locked, user, *fields)
     _record(report=locked, user=user, action=action, status_before=status_before, reason=reason)
+    events.event_publish(
+        events.ReportEvent(
+            kind=_EVENT_OF_ACTION[action],
+            sub_agreement_id=locked.sub_agreement_id,
+            month_iso=locked.month.isoformat(),
+            actor_id=user.pk,
+            report_id=locked.pk,
+            version=locked.version,
+            reason=reason,
+        )
+    )
     return locked
+
+
+_EVENT_OF_ACTION = {
+    AuditEvent.Action.APPROVE: events.APPROVED,
+    AuditEvent.Action.RETURN: events.RETURNED,
+    AuditEvent.Action.REOPEN: events.REOPENED,
+}
+
+
+def _check_reopen_window(report: MonthlyReport, scope: UserScope) -> None:
+    """Provincial staff reopen an approved month within the plan's window after its approval;
+    later only the admin role may: figures long since reported upward change only with the
+    administrator's say."""
+    if report.reviewed_at is None or ADMIN in scope.roles:
+        return
+    approved_on = calendar.local_date(report.reviewed_at)
+    ends = calendar.reopen_window_ends(report.sub_agreement, approved_on)
+    if calendar.today() > ends:
+        raise ValidationError(
+            _(
+                "This month was approved on %(date)s; the plan lets provincial staff reopen it "
+                "until %(end)s. Ask an administrator to reopen it."
+            )
+            % {
+                "date": date_format(approved_on, "SHORT_DATE_FORMAT"),
+                "end": date_format(ends, "SHORT_DATE_FORMAT"),
+            }
+        )
 
 
 def _required_reason(reason: str) -> str:
@@ -628,3 +684,44 @@ def report_save_and_submit(
             _("Enter a figure (0 if nothing happened) for every indicator before submitting.")
         )
     return report_submit(report=saved, user=user, scope=scope, version=saved.version)
+
+
+@transaction.atomic
+def late_entry_grant(
+    *,
+    sub_agreement: Agreement,
+    month: dt.date,
+    user: AbstractBaseUser,
+    scope: UserScope,
+    reason: str = "",
+) -> LateEntryGrant:
+    """Let the district enter one month after the grace period (plans that require it).
+    Granting twice keeps the first grant."""
+    _require(scope.can_review, _("Only provincial staff can grant late entry."))
+    report_month_validate(sub_agreement=sub_agreement, month=month)
+    grant, created = LateEntryGrant.objects.get_or_create(
+        sub_agreement=sub_agreement,
+        month=month,
+        defaults={"granted_by": user, "reason": nfc(reason)},
+    )
+    if created:
+        report = MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month).first()
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.LATE_GRANT,
+            object_type=REPORT_OBJECT_TYPE if report else grant._meta.label_lower,
+            object_id=report.pk if report else grant.pk,
+            after={"month": month.isoformat(), "sub_agreement": sub_agreement.pk},
+            reason=grant.reason,
+        )
+        events.event_publish(
+            events.ReportEvent(
+                kind=events.LATE_GRANTED,
+                sub_agreement_id=sub_agreement.pk,
+                month_iso=month.isoformat(),
+                actor_id=user.pk,
+                report_id=report.pk if report else None,
+                reason=grant.reason,
+            )
+        )
+    return grant

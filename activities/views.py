@@ -3,17 +3,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activities import selectors, services
+from activities import locks, selectors, services
 from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
-from agreements.selectors import request_scope
+from agreements.selectors import request_scope, sub_agreement_list
 from core import calendar
+from core.text import nfc
 
 
 def _error_messages(error: ValidationError) -> list[str]:
@@ -72,15 +74,23 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
     month_date = calendar.parse_month_key(month)
     if month_date is None:
         raise Http404
+    report = (
+        MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month_date)
+        .select_related("submitted_by", "reviewed_by")
+        .first()
+    )
     try:
         services.report_month_validate(sub_agreement=sub_agreement, month=month_date)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("activities:month_list", sub_agreement_id=sub_agreement.pk)
-    report = MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month_date).first()
-    can_edit = scope.can_edit_unit(sub_agreement.org_unit_id) and (
-        report is None or report.is_editable
+        # A month with figures stays readable (it says why it is locked); one without any
+        # has nothing to show.
+        if report is None or calendar.is_future(sub_agreement, month_date):
+            messages.error(request, " ".join(error.messages))
+            return redirect("activities:month_list", sub_agreement_id=sub_agreement.pk)
+    lock = locks.entry_lock(
+        sub_agreement=sub_agreement, month=month_date, report=report, scope=scope
     )
+    can_edit = lock is None
     rows = selectors.entry_rows(report=report, sub_agreement=sub_agreement, month=month_date)
     indicators = [row.indicator for group in rows for row in group.rows]
     stale = None
@@ -144,6 +154,11 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             "groups": _bind(rows, form),
             "form": form,
             "can_edit": can_edit,
+            "lock": lock,
+            "grant_offered": scope.can_review
+            and locks.late_grant_offered(
+                sub_agreement=sub_agreement, month=month_date, report=report
+            ),
             "stale": stale,
             "warnings": soft_warnings(report=report) if report and can_edit else [],
             "history": selectors.report_history(report=report)[:20] if report else [],
@@ -156,14 +171,31 @@ def review_inbox(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     if not scope.can_review:
         raise PermissionDenied
+    filters = selectors.inbox_filters_parse(request.GET)
+    today = calendar.today()
     return render(
         request,
         "activities/inbox.html",
         {
-            "reports": selectors.review_inbox(scope=scope),
-            "late": selectors.late_units(scope=scope, today=calendar.today()),
+            "inbox": selectors.inbox_page(
+                scope=scope, filters=filters, page=request.GET.get("page"), today=today
+            ),
+            "filters": filters,
+            "units": sub_agreement_list(scope=scope),
+            "statuses": [(s, MonthlyReport.Status(s).label) for s in selectors.INBOX_STATUSES],
+            "waited_choices": WAITED_CHOICES,
+            "late": selectors.late_units(scope=scope, today=today),
         },
     )
+
+
+# "Waiting at least …" choices of the inbox filter, in days.
+WAITED_CHOICES = (3, 7, 14, 30)
+
+
+def _filters_from(data) -> selectors.InboxFilters:
+    """The inbox filters a review page carries along (in its query string or a form field)."""
+    return selectors.inbox_filters_parse(QueryDict(data.get("filters", "")))
 
 
 @login_required
@@ -173,6 +205,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.entry_rows(
         report=report, sub_agreement=report.sub_agreement, month=report.month
     )
+    filters = selectors.inbox_filters_parse(request.GET)
     return render(
         request,
         "activities/report_detail.html",
@@ -181,8 +214,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "reason_form": ReasonForm(initial={"version": report.version}),
             "history": selectors.report_history(report=report),
+            "filters_query": filters.querystring(),
         },
     )
+
+
+def _detail_url(report_pk: int, filters: selectors.InboxFilters) -> str:
+    url = reverse("activities:report_detail", args=[report_pk])
+    query = filters.querystring()
+    return f"{url}?{query}" if query else url
 
 
 @login_required
@@ -194,6 +234,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ReasonForm(request.POST)
     action = request.POST.get("action")
+    filters = _filters_from(request.POST)
     service = {
         "approve": services.report_approve,
         "return": services.report_return,
@@ -201,7 +242,26 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     }.get(action)
     if service is None or not form.is_valid():
         messages.error(request, _("The request was not understood; please try again."))
-        return redirect("activities:report_detail", pk=report.pk)
+        return redirect(_detail_url(report.pk, filters))
+    reason = form.cleaned_data.get("reason") or ""
+    if action in ("return", "reopen") and not nfc(reason).strip():
+        messages.error(request, _("Give a reason so the district knows what to fix."))
+        return redirect(_detail_url(report.pk, filters))
+    if action in ("approve", "return") and request.POST.get("confirmed") != "1":
+        # A decision is one click from the month's page: ask once more, showing what will
+        # happen, before it is made.
+        return render(
+            request,
+            "activities/review_confirm.html",
+            {
+                "report": report,
+                "action": action,
+                "reason": reason,
+                "version": form.cleaned_data["version"],
+                "filters_query": filters.querystring(),
+                "back_url": _detail_url(report.pk, filters),
+            },
+        )
     kwargs = {
         "report": report,
         "user": request.user,
@@ -209,13 +269,13 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         "version": form.cleaned_data["version"],
     }
     if action != "approve":
-        kwargs["reason"] = form.cleaned_data["reason"]
+        kwargs["reason"] = reason
     try:
         service(**kwargs)
     except ValidationError as error:
         for message in _error_messages(error):
             messages.error(request, message.replace("reason: ", ""))
-        return redirect("activities:report_detail", pk=report.pk)
+        return redirect(_detail_url(report.pk, filters))
     done = {
         "approve": _("Approved: %(unit)s, %(month)s."),
         "return": _("Returned to %(unit)s for %(month)s."),
@@ -226,7 +286,53 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         done
         % {"unit": report.sub_agreement.org_unit.name, "month": report.month.strftime("%m/%Y")},
     )
-    return redirect(
-        "activities:review_inbox" if action != "reopen" else "activities:report_detail",
-        **({} if action != "reopen" else {"pk": report.pk}),
+    if action == "reopen":
+        return redirect("activities:report_detail", pk=report.pk)
+    following = selectors.inbox_next(
+        scope=scope, filters=filters, after=report, today=calendar.today()
     )
+    if following is None:
+        messages.info(request, _("Nothing else is waiting in this view."))
+        query = filters.querystring()
+        return redirect(reverse("activities:review_inbox") + (f"?{query}" if query else ""))
+    messages.info(
+        request,
+        _("Next month to review: %(unit)s, %(month)s.")
+        % {
+            "unit": following.sub_agreement.org_unit.name,
+            "month": following.month.strftime("%m/%Y"),
+        },
+    )
+    return redirect(_detail_url(following.pk, filters))
+
+
+@login_required
+@require_POST
+def late_entry_grant(request: HttpRequest, sub_agreement_id: int, month: str) -> HttpResponse:
+    scope = request_scope(request)
+    sub_agreement = selectors.sub_agreement_get(pk=sub_agreement_id, scope=scope)
+    if not scope.can_review:
+        raise PermissionDenied
+    month_date = calendar.parse_month_key(month)
+    if month_date is None:
+        raise Http404
+    if request.POST.get("grant") != "1":
+        messages.error(request, _("The request was not understood; please try again."))
+        return redirect("activities:month_entry", sub_agreement_id=sub_agreement.pk, month=month)
+    try:
+        services.late_entry_grant(
+            sub_agreement=sub_agreement,
+            month=month_date,
+            user=request.user,
+            scope=scope,
+            reason=request.POST.get("reason", "")[:2000],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Late entry granted: %(unit)s can now enter %(month)s.")
+            % {"unit": sub_agreement.org_unit.name, "month": month_date.strftime("%m/%Y")},
+        )
+    return redirect("activities:month_entry", sub_agreement_id=sub_agreement.pk, month=month)

@@ -172,6 +172,28 @@ class Agreement(models.Model):
     submission_deadline_day = models.PositiveSmallIntegerField(
         _("submission deadline (day of the following month)"), default=5
     )
+    # Deadline settings of a plan (a sub-agreement follows its plan's; core/calendar.py is the
+    # one reader). The grace period keeps the form open after the deadline (the month still
+    # counts as late); after it, a plan that requires approval locks late entry until staff
+    # grant it for that month.
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days after the deadline)"), default=0, db_default=0
+    )
+    late_entry_needs_approval = models.BooleanField(
+        _("entry after the grace period needs staff approval"),
+        default=False,
+        db_default=False,
+    )
+    # Database defaults too: rows written by code that predates these columns (a rolling
+    # deploy, an older migration state) still get the plan's defaults.
+    # How long after approval provincial staff may reopen a month on their own; later, only
+    # the admin role may (a correction to figures long since reported upward).
+    reopen_window_days = models.PositiveSmallIntegerField(
+        _("reopen window after approval (days)"), default=90, db_default=90
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder before the deadline (days; 0: none)"), default=3, db_default=3
+    )
 
     class Meta:
         verbose_name = _("agreement")
@@ -184,6 +206,10 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(submission_deadline_day__gte=1, submission_deadline_day__lte=28),
                 name="agreement_deadline_day_1_28",
+            ),
+            models.CheckConstraint(
+                condition=Q(grace_days__lte=60, reminder_days_before__lte=28),
+                name="agreement_grace_and_reminder_bounded",
             ),
             models.UniqueConstraint(
                 fields=["parent", "org_unit"],

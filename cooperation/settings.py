@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "audit",
     "agreements",
     "activities",
+    # Above activities (it listens to its workflow events), below reports (which tells it of
+    # issued reports).
+    "notifications",
     "reports",
     # Django's task framework (backport of django.tasks) and its database queue. Listed after
     # `cooperation`, whose `db_worker` (a wrapper that first fails orphaned render jobs)
@@ -77,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cooperation.context_processors.user_scope",
+                "cooperation.context_processors.notifications_unread",
             ],
         },
     },
@@ -210,6 +214,28 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Without these django-import-export lets any staff account import into any model it shows.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# Email (notifications). SMTP in production; the console in development (DEBUG=1) unless
+# EMAIL_BACKEND says otherwise; the test suite uses Django's locmem outbox.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Hợp tác <hoptac@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's public address: every email links to it (no request to take the host from).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The local hour from which send_reminders sends the daily digests.
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
 
 LOGGING = {
     "version": 1,

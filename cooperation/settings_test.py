@@ -26,6 +26,9 @@ _TEST_ENVIRONMENT = {
     # tests see the finished job right after the request. tests/test_pdf_worker.py runs the
     # real `manage.py db_worker` against the database backend.
     "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+    # Emails go to django.core.mail.outbox (pytest-django also sets this per test).
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "SITE_URL": "https://hoptac.example.vn",
 }
 for _name, _value in _TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)

@@ -29,5 +29,6 @@ urlpatterns = [
     path("progress/", include("reports.urls")),
     path("documents/", include("reports.urls_pdf")),
     path("audit/", include("activities.urls_audit")),
+    path("notifications/", include("notifications.urls")),
     path("", include("agreements.urls")),
 ]

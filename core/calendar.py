@@ -23,8 +23,25 @@ A period key travels in URLs: ``2024-03`` (month), ``2024-Q1`` (quarter), ``2024
 months), ``2024`` (year), ``plan`` (the whole plan). :func:`parse_key` is the only parser.
 
 This module sits below the apps: it reads the few attributes it needs from a plan or
-sub-agreement (``start_date``, ``end_date``, ``period_rule``, ``submission_deadline_day``,
-``parent``) and imports no app.
+sub-agreement (``start_date``, ``end_date``, ``period_rule``, ``submission_deadline_day``, the
+deadline settings ``grace_days``, ``late_entry_needs_approval``, ``reopen_window_days``,
+``reminder_days_before``, ``status`` and ``parent``) and imports no app.
+
+Deadline settings of a plan (sub-agreements follow their plan's):
+
+- the **deadline** (:func:`deadline`): the plan's day of the month after the report month; a
+  report submitted on a later local day is late;
+- the **grace period** (``grace_days``): the entry form stays open that many days after the
+  deadline without anyone's approval (the month is still late); :func:`entry_closes`;
+- **late entry needs approval** (``late_entry_needs_approval``): after the grace period the
+  district can enter the month only once provincial staff grant it (:func:`needs_late_grant`);
+  without it, late months stay open;
+- the **reopen window** (``reopen_window_days``): provincial staff may reopen an approved
+  month until that many days after its approval; later only the admin role may
+  (:func:`reopen_window_ends`);
+- the **reminder** (``reminder_days_before``): officers are reminded that many days before the
+  deadline (:func:`reminder_day`), and told the day after it that it was missed
+  (:func:`missed_notice_day`).
 """
 
 import datetime as dt
@@ -79,6 +96,11 @@ class Plan(Protocol):
     end_date: dt.date
     period_rule: str
     submission_deadline_day: int
+    grace_days: int
+    late_entry_needs_approval: bool
+    reopen_window_days: int
+    reminder_days_before: int
+    status: str
     parent: "Plan | None"
 
 
@@ -173,6 +195,48 @@ def deadline(agreement: Plan, month: dt.date) -> dt.date:
     """The last day a month's report is on time: the plan's deadline day of the month after
     the report month."""
     return add_months(month, 1).replace(day=_plan_of(agreement).submission_deadline_day)
+
+
+def entry_closes(agreement: Plan, month: dt.date) -> dt.date:
+    """The last day the district may enter a month without a grant: the deadline plus the
+    plan's grace period."""
+    return deadline(agreement, month) + dt.timedelta(days=_plan_of(agreement).grace_days)
+
+
+def needs_late_grant(agreement: Plan, month: dt.date, *, on: dt.date | None = None) -> bool:
+    """Whether entering this month now needs provincial staff's grant: the plan asks for
+    approval of late entry and the grace period is over."""
+    plan = _plan_of(agreement)
+    return bool(plan.late_entry_needs_approval) and (on or today()) > entry_closes(agreement, month)
+
+
+def reopen_window_ends(agreement: Plan, approved_on: dt.date) -> dt.date:
+    """The last day provincial staff may reopen a month approved on ``approved_on``."""
+    return approved_on + dt.timedelta(days=_plan_of(agreement).reopen_window_days)
+
+
+def reminder_day(agreement: Plan, month: dt.date) -> dt.date | None:
+    """The day officers are reminded of the month's deadline (None: the plan sends none)."""
+    days = _plan_of(agreement).reminder_days_before
+    if not days:
+        return None
+    return deadline(agreement, month) - dt.timedelta(days=days)
+
+
+def missed_notice_day(agreement: Plan, month: dt.date) -> dt.date:
+    """The day a month not submitted is reported missed: the day after its deadline."""
+    return deadline(agreement, month) + dt.timedelta(days=1)
+
+
+CLOSED = "closed"
+
+
+def is_closed(agreement: Plan) -> bool:
+    """A closed plan (or sub-agreement) takes no more figures. The plan's lifecycle may set
+    the status; the calendar only reads it."""
+    return getattr(agreement, "status", None) == CLOSED or (
+        getattr(_plan_of(agreement), "status", None) == CLOSED
+    )
 
 
 def is_future(agreement: Plan, month: dt.date, *, on: dt.date | None = None) -> bool:

@@ -28,6 +28,7 @@ from core import calendar
 from core.processes import process_identity
 from core.scope import UserScope
 from core.text import nfc
+from notifications.services import report_issued_notify
 from reports import selectors_pdf
 from reports.models import DocumentKind, IssuedReport, RenderJob
 from reports.narrative import narrative_build
@@ -391,6 +392,7 @@ def report_issue(
             "pages": report.pages,
         },
     )
+    transaction.on_commit(lambda: report_issued_notify(issued_report=report), robust=True)
     return report
 
 

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from activities.models import ImportBatch, MonthlyReport
 from audit.models import AuditEvent
+from notifications.models import Notification
 from reports.models import IssuedReport, RenderJob
 from tests import factories as f
 from tests.conftest import TODAY
@@ -92,6 +93,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "pdf:issued_download":        {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
     # Withdrawing an issued report: reviewers only (an empty reason changes nothing).
     "pdf:issued_withdraw":        {"GET": NOT_ALLOWED,  "POST": REVIEW_ACTION},
+    # Granting late entry for a district's month: reviewers only (without the button's
+    # value nothing is granted).
+    "activities:late_entry_grant": {"GET": NOT_ALLOWED, "POST": REVIEW_ACTION},
+    # Notifications are private to their recipient: anyone else's id is a 404.
+    "notifications:list":          {"GET": LOGGED_IN,   "POST": NOT_ALLOWED},
+    "notifications:open":          {"GET": OWN_JOB,     "POST": NOT_ALLOWED},
+    "notifications:mark_read":     {"GET": NOT_ALLOWED, "POST": OWN_JOB},
+    "notifications:mark_all_read": {"GET": NOT_ALLOWED, "POST": LOGGED_IN},
+    "notifications:preferences":   {"GET": LOGGED_IN,   "POST": LOGGED_IN},
 }
 # fmt: on
 
@@ -162,6 +172,10 @@ def _render_job(ctx, other):
     return (ctx.job_b if other else ctx.job_a).pk
 
 
+def _notification(ctx, other):
+    return (ctx.notification_b if other else ctx.notification_a).pk
+
+
 def _issued_report(ctx, other):
     return (ctx.issued_b if other else ctx.issued_a).pk
 
@@ -173,6 +187,7 @@ KWARGS_BY_PARAMETER = {
     "user_id": _user,
     "token": _import_token,
     "code": _indicator_code,
+    "notification_id": _notification,
 }
 KWARGS_BY_URL = {
     "agreements:document": {"pk": _sub_agreement},
@@ -256,6 +271,10 @@ def matrix_world(world, settings, tmp_path):
         setattr(world, f"batch_{suffix}", batch)
         setattr(world, f"job_{suffix}", job)
         setattr(world, f"issued_{suffix}", issued)
+        notification = Notification.objects.create(
+            recipient=officer, kind="approved", key=f"matrix-{suffix}", target="/"
+        )
+        setattr(world, f"notification_{suffix}", notification)
     return world
 
 

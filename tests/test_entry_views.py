@@ -90,7 +90,13 @@ def test_staff_returns_with_reason_and_the_officer_sees_it(client, world):
     )
     assert "Hãy ghi lý do" in refused.content.decode()
     client.post(
-        url, {"action": "return", "version": report.version, "reason": "Thiếu hồ sơ trực tuyến"}
+        url,
+        {
+            "action": "return",
+            "version": report.version,
+            "reason": "Thiếu hồ sơ trực tuyến",
+            "confirmed": "1",
+        },
     )
     report.refresh_from_db()
     assert report.status == "returned"

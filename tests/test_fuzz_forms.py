@@ -169,7 +169,9 @@ def test_review_survives_hostile_input(world, submitted, client, action, reason,
 
     def check():
         before = db_snapshot()
-        response = client.post(url, {"action": action, "reason": reason, "version": version})
+        response = client.post(
+            url, {"action": action, "reason": reason, "version": version, "confirmed": "1"}
+        )
         assert response.status_code == 302
         messages = [str(m) for m in get_messages(response.wsgi_request)]
         assert messages

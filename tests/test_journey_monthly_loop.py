@@ -45,6 +45,8 @@ def test_officer_submits_staff_returns_officer_fixes_staff_approves(browser, liv
     staff.get_by_role("link", name=re.compile("Huyện Anh Sơn 03.2024")).click()
     staff.get_by_label("Lý do trả lại").fill("Số ca tuần tra chưa khớp với sổ theo dõi.")
     staff.get_by_role("button", name="Trả lại đơn vị").click()
+    # A decision asks once more before it is made.
+    staff.get_by_role("button", name="Xác nhận trả lại").click()
     expect(staff.get_by_text("Đã trả lại Huyện Anh Sơn")).to_be_visible()
 
     # The officer sees why, corrects the figure and submits again.
@@ -58,6 +60,7 @@ def test_officer_submits_staff_returns_officer_fixes_staff_approves(browser, liv
     staff.goto(f"{live_server.url}/review/")
     staff.get_by_role("link", name=re.compile("Huyện Anh Sơn 03.2024")).click()
     staff.get_by_role("button", name="Duyệt", exact=True).click()
+    staff.get_by_role("button", name="Xác nhận duyệt").click()
     expect(staff.get_by_text("Đã duyệt: Huyện Anh Sơn")).to_be_visible()
 
     # The month is locked for the district.

@@ -17,7 +17,8 @@ ALLOWED = {
     "audit": {"core"},
     "agreements": {"core", "audit"},
     "activities": {"core", "audit", "agreements"},
-    "reports": {"core", "audit", "agreements", "activities"},
+    "notifications": {"core", "audit", "agreements", "activities"},
+    "reports": {"core", "audit", "agreements", "activities", "notifications"},
 }
 PROJECT = {*ALLOWED, "cooperation"}
 
