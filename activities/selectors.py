@@ -14,8 +14,12 @@ from django.utils import timezone
 
 from activities.checks import soft_warnings_many
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
-from agreements.models import Agreement, Indicator, Task
-from agreements.selectors import sub_agreement_list
+from agreements.models import Agreement, Indicator, OrgUnit, Task
+from agreements.selectors import (
+    former_district_members,
+    former_districts,
+    sub_agreement_list,
+)
 from audit.models import AuditEvent
 from core import calendar
 from core.calendar import add_months
@@ -186,9 +190,9 @@ class InboxFilters:
     status: str = Status.SUBMITTED
     waited_days: int | None = None  # waiting at least this many days
     warnings: str = ""  # "yes": with soft-check warnings, "no": without, "": either
-    # The reform branch adds a "former district" filter here (a unit merged into another): a
-    # field, its parsing in inbox_filters_parse, its condition in _inbox_queryset, and a
-    # control in templates/activities/_inbox_filters.html.
+    # A former district (an OrgUnit id): its own months and those of the communes formed
+    # from it, so 130 communes can be reviewed district by district.
+    former: int | None = None
 
     def querystring(self) -> str:
         params = {
@@ -196,8 +200,17 @@ class InboxFilters:
             "status": self.status if self.status != Status.SUBMITTED else "",
             "waited": self.waited_days or "",
             "warnings": self.warnings,
+            "former": self.former or "",
         }
         return urlencode({k: v for k, v in params.items() if v})
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id typed in a form or a URL: ASCII digits that fit an integer, else None."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return None
+    return int(text)
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -216,6 +229,7 @@ def inbox_filters_parse(params: Mapping[str, str]) -> InboxFilters:
         status=status if status in INBOX_STATUSES else Status.SUBMITTED,
         waited_days=_int_or_none(params.get("waited")),
         warnings=warnings if warnings in ("yes", "no") else "",
+        former=_int_or_none(params.get("former")),
     )
 
 
@@ -252,6 +266,10 @@ def _inbox_queryset(*, scope: UserScope, filters: InboxFilters) -> QuerySet[Mont
         queryset = queryset.filter(sub_agreement__org_unit_id__in=scope.district_unit_ids)
     if filters.unit:
         queryset = queryset.filter(sub_agreement_id=filters.unit)
+    if filters.former:
+        queryset = queryset.filter(
+            sub_agreement__org_unit_id__in=former_district_members(filters.former)
+        )
     if filters.waited_days:
         cut = timezone.now() - dt.timedelta(days=filters.waited_days)
         queryset = queryset.filter(**{f"{since}__lte": cut})
@@ -316,6 +334,14 @@ def inbox_next(
         return None
     reports, _warnings = _inbox_rows(scope=scope, filters=filters, today=today)
     return next((r for r in reports if r.pk != after.pk), None)
+
+
+def former_district_choices(*, scope: UserScope) -> list[OrgUnit]:
+    """The former districts of the units the user may read, in Vietnamese order: the
+    inbox's "former district" filter. Two queries."""
+    units = [sub.org_unit for sub in sub_agreement_list(scope=scope)]
+    lines = {line.pk: line for line in former_districts(units).values()}
+    return by_unit_name(lines.values(), unit=lambda unit: unit.name)
 
 
 def review_inbox(*, scope: UserScope) -> list[MonthlyReport]:

@@ -621,6 +621,37 @@ def report_approve(
 
 
 @transaction.atomic
+def report_approve_many(
+    *,
+    reports: Sequence[tuple[MonthlyReport, int]],
+    user: AbstractBaseUser,
+    scope: UserScope,
+) -> list[MonthlyReport]:
+    """Approve several clean months at once (the inbox's bulk approval): each ``(report,
+    version)`` as report_approve does it, with its own audit row and notification. All or
+    nothing: a month changed since it was shown (stale), no longer waiting, or with an
+    unusual figure (a soft-check warning, explained or not — those deserve a look) refuses
+    the whole batch, saying which month."""
+    _require(scope.can_review, _("Only provincial staff can review reports."))
+    approved = []
+    for report, version in reports:
+        name = f"{report.sub_agreement.org_unit.name}, {report.month:%m/%Y}"
+        if soft_warnings(report=report):
+            raise ValidationError(
+                _("%(month)s has unusual figures: review it on its own page.") % {"month": name}
+            )
+        try:
+            approved.append(
+                report_approve(report=report, user=user, scope=scope, version=version)
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                [_("%(month)s: nothing was approved.") % {"month": name}, *error.messages]
+            ) from error
+    return approved
+
+
+@transaction.atomic
 def report_return(
     *, report: MonthlyReport, user: AbstractBaseUser, scope: UserScope, version: int, reason: str
 ) -> MonthlyReport:

@@ -13,6 +13,7 @@ urlpatterns = [
         name="late_entry_grant",
     ),
     path("review/", views.review_inbox, name="review_inbox"),
+    path("review/approve/", views.review_approve_many, name="review_approve_many"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
 ]

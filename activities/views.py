@@ -15,7 +15,7 @@ from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
 from agreements.selectors import request_scope, sub_agreement_list
 from core import calendar
-from core.text import nfc
+from core.text import by_unit_name, nfc
 
 
 def _error_messages(error: ValidationError) -> list[str]:
@@ -181,12 +181,54 @@ def review_inbox(request: HttpRequest) -> HttpResponse:
                 scope=scope, filters=filters, page=request.GET.get("page"), today=today
             ),
             "filters": filters,
-            "units": sub_agreement_list(scope=scope),
+            "units": by_unit_name(sub_agreement_list(scope=scope)),
+            "former_districts": selectors.former_district_choices(scope=scope),
             "statuses": [(s, MonthlyReport.Status(s).label) for s in selectors.INBOX_STATUSES],
             "waited_choices": WAITED_CHOICES,
             "late": selectors.late_units(scope=scope, today=today),
         },
     )
+
+
+@login_required
+@require_POST
+def review_approve_many(request: HttpRequest) -> HttpResponse:
+    """Approve the clean months ticked in the inbox: a confirmation page first, then one
+    transaction with an audit row per month (services.report_approve_many)."""
+    scope = request_scope(request)
+    if not scope.can_review:
+        raise PermissionDenied
+    filters = _filters_from(request.POST)
+    back = reverse("activities:review_inbox") + (
+        f"?{filters.querystring()}" if filters.querystring() else ""
+    )
+    chosen = []
+    for text in request.POST.getlist("report")[: selectors.INBOX_PAGE_SIZE]:
+        pk = selectors.parse_id(text)
+        version = selectors.parse_id(request.POST.get(f"version_{text}", ""))
+        if pk is None or version is None:
+            continue
+        chosen.append((selectors.report_get(pk=pk, scope=scope), version))
+    if not chosen:
+        messages.error(request, _("Tick the months to approve first."))
+        return redirect(back)
+    if request.POST.get("confirmed") != "1":
+        return render(
+            request,
+            "activities/review_confirm_many.html",
+            {"chosen": chosen, "filters_query": filters.querystring(), "back_url": back},
+        )
+    try:
+        approved = services.report_approve_many(reports=chosen, user=request.user, scope=scope)
+    except ValidationError as error:
+        for message in _error_messages(error):
+            messages.error(request, message)
+        return redirect(back)
+    messages.success(
+        request,
+        _("%(count)s months approved.") % {"count": len(approved)},
+    )
+    return redirect(back)
 
 
 # "Waiting at least …" choices of the inbox filter, in days.

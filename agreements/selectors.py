@@ -61,6 +61,19 @@ def indicator_list(*, plan: Agreement) -> list[Indicator]:
     )
 
 
+def former_district_members(unit_id: int) -> set[int]:
+    """The units on one former district's line: the district, the units that merged whole
+    into it, and the communes formed from it. Two queries."""
+    linked = set(
+        UnitSuccession.objects.filter(Q(predecessor_id=unit_id) | Q(successor_id=unit_id))
+        .values_list("predecessor_id", "successor_id")
+        .distinct()
+    )
+    candidates = {unit_id, *(u for pair in linked for u in pair)}
+    lines = former_districts(OrgUnit.objects.filter(pk__in=candidates))
+    return {pk for pk, line in lines.items() if line.pk == unit_id}
+
+
 def former_districts(units: Iterable[OrgUnit]) -> dict[int, OrgUnit]:
     """Each unit's line in the "by former district" grouping: a district-level unit is its
     own line, unless it merged whole into another district-level unit (Cửa Lò into Vinh on

@@ -215,7 +215,94 @@ def test_province_dashboard_and_inbox_queries_do_not_grow_with_units(
     for url, limit in (
         (reverse("reports:province"), 31),
         (reverse("reports:province") + "?group=former", 33),
-        (reverse("activities:review_inbox"), 14),
+        (reverse("activities:review_inbox"), 16),
     ):
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200
+
+
+# --- Reviewing 130 units: by former district, clean months together ------------------------
+
+
+@pytest.fixture
+def waiting(reformed):
+    """August 2025 waiting for review: both communes of A, and a commune formed from B."""
+    reports = []
+    for sub in reformed.communes:
+        report = sub.monthly_reports.get(month=D(2025, 8, 1))
+        report.status = "submitted"
+        report.save(update_fields=["status"])
+        reports.append(report)
+    other = f.OrgUnitFactory(code="Z1", name="Xã Khác", kind=OrgUnit.Kind.COMMUNE)
+    UnitSuccession.objects.create(predecessor=reformed.unit_b, successor=other, on=D(2025, 7, 1))
+    other_sub = f.SubAgreementFactory(
+        parent=reformed.plan, org_unit=other, start_date=D(2025, 7, 1), end_date=D(2025, 12, 31)
+    )
+    reports.append(month_report(other_sub, D(2025, 8, 1), "submitted", values={reformed.patrol: 1}))
+    reformed.waiting = reports
+    return reformed
+
+
+@time_machine.travel(AFTER, tick=False)
+def test_inbox_filters_by_former_district(client, waiting):
+    client.force_login(waiting.staff)
+    page = client.get(reverse("activities:review_inbox")).content.decode()
+    row = '<th scope="row">{}</th>'.format
+    assert row("Xã Khác") in page and row("Xã Anh Một") in page
+    assert 'name="former"' in page
+    url = reverse("activities:review_inbox") + f"?former={waiting.unit_a.pk}"
+    page = client.get(url).content.decode()
+    assert row("Xã Anh Một") in page and row("Phường Anh Hai") in page
+    assert row("Xã Khác") not in page
+
+
+def _bulk(client, reports, **extra):
+    data = {"report": [str(r.pk) for r in reports], **extra}
+    for report in reports:
+        data[f"version_{report.pk}"] = str(report.version)
+    return client.post(reverse("activities:review_approve_many"), data, follow=True)
+
+
+@time_machine.travel(AFTER, tick=False)
+def test_staff_approve_clean_months_together_with_an_audit_row_each(client, waiting):
+    from audit.models import AuditEvent
+
+    client.force_login(waiting.staff)
+    chosen = waiting.waiting[:2]
+    page = _bulk(client, chosen).content.decode()
+    assert "Duyệt 2 tháng này?" in page  # the confirmation step first: nothing yet
+    assert all(
+        r.status == "submitted"
+        for r in type(chosen[0]).objects.filter(pk__in=[c.pk for c in chosen])
+    )
+    page = _bulk(client, chosen, confirmed="1").content.decode()
+    assert "Đã duyệt 2 tháng." in page
+    for report in chosen:
+        report.refresh_from_db()
+        assert report.status == "approved"
+        assert (
+            AuditEvent.objects.filter(
+                action="approve", object_type="monthly_report", object_id=str(report.pk)
+            ).count()
+            == 1
+        )
+    waiting.waiting[2].refresh_from_db()
+    assert waiting.waiting[2].status == "submitted"
+
+
+@time_machine.travel(AFTER, tick=False)
+def test_bulk_approval_is_all_or_nothing(client, waiting):
+    client.force_login(waiting.staff)
+    first, second = waiting.waiting[:2]
+    second.version += 5  # as if the officer had changed it since the inbox was shown
+    page = _bulk(client, [first, second], confirmed="1").content.decode()
+    assert "chưa tháng nào được duyệt" in page
+    first.refresh_from_db()
+    assert first.status == "submitted"
+
+
+@time_machine.travel(AFTER, tick=False)
+def test_officers_cannot_bulk_approve(client, waiting):
+    client.force_login(waiting.officer_a1)
+    response = _bulk(client, waiting.waiting[:1], confirmed="1")
+    assert response.status_code == 403
