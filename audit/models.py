@@ -33,6 +33,7 @@ class AuditEvent(models.Model):
         PLAN_LOAD = "plan_load", _("Plan loaded")
         ISSUE = "issue", _("Report issued")
         WITHDRAW = "withdraw", _("Issued report withdrawn")
+        REFORM = "reform", _("Reform recorded")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
