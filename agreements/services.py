@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,12 +15,14 @@ from agreements.models import (
     AgreementParty,
     Baseline,
     Indicator,
+    Membership,
     OrgUnit,
     Task,
     UnitSuccession,
 )
+from agreements.reforms import ReformPreview, ReformRow, reform_preview
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_build, audit_record, audit_record_bulk, model_snapshot
 
 
 def _upsert(model, lookup: dict, values: dict):
@@ -254,8 +257,7 @@ def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dic
             Agreement,
             {"code": f"QC-{commune.code}"},
             {
-                "title": f"Quy chế phối hợp giữa {union.name} và {police.name} "
-                "giai đoạn 2025",
+                "title": f"Quy chế phối hợp giữa {union.name} và {police.name} giai đoạn 2025",
                 "parent": plan,
                 "org_unit": unit,
                 "place": commune.short_name,
@@ -267,3 +269,169 @@ def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dic
         )
         for order, agency in enumerate((union, police), start=1):
             upsert(AgreementParty, {"agreement": sub_agreement, "agency": agency}, {"order": order})
+
+
+# --- Reforms --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reform_apply(
+    *,
+    user: AbstractBaseUser | None,
+    rows: list[ReformRow],
+    on: dt.date,
+    basis: str,
+    members_to: dict[str, str] | None = None,
+    fingerprint: str | None = None,
+    file_name: str = "",
+    file_sha256: str = "",
+) -> ReformPreview:
+    """Record a reform in one transaction: exactly what ``reform_preview`` lists, computed
+    again here under row locks on the units involved. ``fingerprint`` is the preview's the
+    user saw: if the data changed since (someone else recorded part of it, an officer was
+    added), nothing is written and the user sees the new preview.
+
+    Idempotent: what already exists is reused by code, so the same reform twice writes
+    nothing the second time — not even an audit event. A change writes one ``reform`` event
+    with the summary and one per object created or ended (bulk), all in this transaction."""
+    # Lock the units involved (old ones named in the shared map are found by the preview),
+    # then compute the preview again under the locks: that is what gets written.
+    codes = {row.old_code for row in rows} | {row.new_code for row in rows}
+    first = reform_preview(rows=rows, on=on, basis=basis, members_to=members_to)
+    codes |= {predecessor.code for predecessor in first.predecessors}
+    list(OrgUnit.objects.select_for_update().filter(code__in=codes - {""}).order_by("pk"))
+    preview = reform_preview(rows=rows, on=on, basis=basis, members_to=members_to)
+    if preview.errors:
+        raise ValidationError([error.message for error in preview.errors])
+    if fingerprint is not None and fingerprint != preview.fingerprint:
+        raise ValidationError(
+            _(
+                "The data changed since the preview (or the choices did). Check the new "
+                "preview below and apply again."
+            )
+        )
+    if not preview.has_changes:
+        return preview
+    events: list[AuditEvent] = []
+
+    def created(obj) -> None:
+        events.append(
+            audit_build(
+                actor=user,
+                action=AuditEvent.Action.REFORM,
+                object_type=obj._meta.label_lower,
+                object_id=obj.pk,
+                after=model_snapshot(obj),
+                reason=preview.basis,
+            )
+        )
+
+    def ended(obj, field: str, before) -> None:
+        events.append(
+            audit_build(
+                actor=user,
+                action=AuditEvent.Action.REFORM,
+                object_type=obj._meta.label_lower,
+                object_id=obj.pk,
+                before={field: before.isoformat() if before else None},
+                after={field: getattr(obj, field).isoformat()},
+                reason=preview.basis,
+            )
+        )
+
+    def save_new(obj):
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()
+        created(obj)
+        return obj
+
+    wanted = codes | {item.parent_code for item in preview.units_created}
+    wanted |= {predecessor.code for predecessor in preview.predecessors}
+    units = {unit.code: unit for unit in OrgUnit.objects.filter(code__in=wanted - {"", None})}
+    for item in preview.units_created:
+        units[item.code] = save_new(
+            OrgUnit(
+                code=item.code,
+                name=item.name,
+                kind=item.kind,
+                parent=units.get(item.parent_code),
+                valid_from=item.valid_from,
+            )
+        )
+    for item in preview.units_ended:
+        unit = units[item.code]
+        unit.valid_to = item.valid_to
+        unit.save(update_fields=["valid_to"])
+        ended(unit, "valid_to", item.valid_to_before)
+    for item in preview.links_created:
+        save_new(
+            UnitSuccession(
+                predecessor=units[item.predecessor_code],
+                successor=units[item.successor_code],
+                on=item.on,
+                basis=item.basis,
+            )
+        )
+    for item in preview.agencies_created:
+        save_new(
+            Agency(
+                code=item.code,
+                name=item.name,
+                kind=item.kind,
+                org_unit=units[item.unit_code],
+                parent_body=item.parent_body,
+                abbreviation=item.abbreviation,
+            )
+        )
+    ending = {item.code: item for item in preview.agencies_ended}
+    for agency in Agency.objects.filter(code__in=list(ending)):
+        agency.valid_to = ending[agency.code].valid_to
+        agency.save(update_fields=["valid_to"])
+        ended(agency, "valid_to", ending[agency.code].valid_to_before)
+    ending = {item.code: item for item in preview.sub_agreements_ended}
+    for sub in Agreement.objects.filter(code__in=list(ending)):
+        sub.end_date = ending[sub.code].end_date
+        sub.save(update_fields=["end_date"])
+        ended(sub, "end_date", ending[sub.code].end_date_before)
+    plan_codes = {item.plan_code for item in preview.sub_agreements_created}
+    plans = {plan.code: plan for plan in Agreement.objects.filter(code__in=plan_codes)}
+    party_codes = {code for item in preview.sub_agreements_created for code in item.party_codes}
+    agencies = {agency.code: agency for agency in Agency.objects.filter(code__in=party_codes)}
+    for item in preview.sub_agreements_created:
+        sub = save_new(
+            Agreement(
+                code=item.code,
+                title=item.title,
+                parent=plans[item.plan_code],
+                org_unit=units[item.unit_code],
+                place=item.place,
+                start_date=item.start_date,
+                end_date=item.end_date,
+                status=Agreement.Status.ACTIVE,
+                period_rule=plans[item.plan_code].period_rule,
+                submission_deadline_day=plans[item.plan_code].submission_deadline_day,
+            )
+        )
+        for order, code in enumerate(item.party_codes, start=1):
+            save_new(AgreementParty(agreement=sub, agency=agencies[code], order=order))
+    for item in preview.memberships_created:
+        save_new(Membership(user_id=item.user_id, org_unit=units[item.unit_code], role=item.role))
+    audit_record_bulk(events)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.REFORM,
+        object_type="agreements.reform",
+        object_id=preview.on.isoformat(),
+        after={
+            "on": preview.on.isoformat(),
+            "basis": preview.basis,
+            "file_name": file_name,
+            "file_sha256": file_sha256,
+            "counts": preview.counts,
+            "units_ended": [item.code for item in preview.units_ended],
+            "units_created": [item.code for item in preview.units_created],
+            "units_reused": list(preview.units_reused),
+        },
+        reason=preview.basis or _("Reform recorded"),
+    )
+    return preview

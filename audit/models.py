@@ -34,6 +34,7 @@ class AuditEvent(models.Model):
         ISSUE = "issue", _("Report issued")
         WITHDRAW = "withdraw", _("Issued report withdrawn")
         LATE_GRANT = "late_grant", _("Late entry granted")
+        REFORM = "reform", _("Reform recorded")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

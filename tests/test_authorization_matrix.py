@@ -56,6 +56,7 @@ IMPORTERS =        "login  ok      ok      403      403      ok    403    ok"
 UPLOAD_EMPTY =     "login  400     400     403      403      400   403    400"
 OWN_BATCH =        "login  ok      404     403      403      404   403    404"
 OWN_JOB =          "login  ok      404     404      404      404   404    404"
+STAFF_UPLOAD_EMPTY = "login 403     403     403      403      400   403    400"
 
 EXPECTED: dict[str, dict[str, str]] = {
     "home":                     {"GET": LOGGED_IN,      "POST": LOGGED_IN},
@@ -74,6 +75,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "audit:list":               {"GET": REVIEWERS,      "POST": NOT_ALLOWED},
     "audit:user":               {"GET": REVIEWERS,      "POST": NOT_ALLOWED},
     "agreements:document":      {"GET": DISTRICT_READ,  "POST": NOT_ALLOWED},
+    # Recording a reform: provincial staff only; an empty POST is a form with errors.
+    "agreements:reform":        {"GET": REVIEWERS,      "POST": STAFF_UPLOAD_EMPTY},
     # Excel: the template and upload carry no district in the URL (the officer's own is
     # used); an upload batch belongs to its uploader, so anyone else's token is a 404.
     "activities:import_template": {"GET": IMPORTERS,    "POST": NOT_ALLOWED},
