@@ -70,6 +70,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Reading a month is a district read; POSTing figures needs the officer role.
     "activities:month_entry":   {"GET": DISTRICT_READ,  "POST": DISTRICT_WRITE},
     "activities:review_inbox":  {"GET": REVIEWERS,      "POST": REVIEWERS},
+    "activities:review_approve_many": {"GET": NOT_ALLOWED, "POST": REVIEWERS},
     "activities:report_detail": {"GET": DISTRICT_READ,  "POST": DISTRICT_READ},
     "activities:report_review": {"GET": NOT_ALLOWED,    "POST": REVIEW_ACTION},
     "audit:list":               {"GET": REVIEWERS,      "POST": NOT_ALLOWED},
