@@ -2,7 +2,6 @@
 through the bounded reader of core/workbook.py."""
 
 import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -16,6 +15,8 @@ from core.workbook import (  # noqa: F401 (re-exported for existing callers)
     blank,
     check_archive,
     column_letter,
+    csv_table,
+    csv_unreadable,
     damaged,
     json_safe,
     letters,
@@ -146,30 +147,11 @@ def read_xlsx(content: bytes) -> list[RawRow]:
 
 
 def read_csv(content: bytes) -> list[RawRow]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            _(
-                "The file is not a spreadsheet in UTF-8. In Excel choose “Save as” → “CSV "
-                "UTF-8”, or upload the .xlsx file."
-            )
-        ) from error
-    first_line = text.split("\n", 1)[0]
-    # Excel in a locale with a decimal comma separates CSV fields with semicolons.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    table = ((number, values) for number, values in enumerate(reader, start=1))
+    table = csv_table(content)
     try:
         return rows_from_table(table, letters_for=letters)
     except csv.Error as error:
-        # Not the csv module's own text: it is English ("field larger than field limit").
-        raise ImportFileError(
-            _(
-                "The file is not a readable CSV file: a cell is far too long, or a quotation "
-                "mark is not closed. Save it again as “CSV UTF-8”, or upload the .xlsx file."
-            )
-        ) from error
+        raise csv_unreadable() from error
 
 
 def read_upload(*, content: bytes) -> list[RawRow]:

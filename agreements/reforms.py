@@ -17,7 +17,6 @@ lets the apply refuse when the data changed since the preview was shown."""
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from dataclasses import asdict, dataclass
 
@@ -29,6 +28,8 @@ from agreements.models import Agency, Agreement, Membership, OrgUnit, UnitSucces
 from core.text import nfc
 from core.workbook import (
     ImportFileError,
+    csv_table,
+    csv_unreadable,
     max_bytes,
     max_rows,
     number_text,
@@ -195,24 +196,13 @@ def reform_file_read(*, content: bytes) -> list[ReformRow]:
     if sniff(content) == "xlsx":
         header, values = read_xlsx_table(content)
         return rows_from_table(header, enumerate(values, start=2))
+    reader = csv_table(content)
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            _(
-                "The file is not a spreadsheet in UTF-8. In Excel choose “Save as” → “CSV "
-                "UTF-8”, or upload the .xlsx file."
-            )
-        ) from error
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader, None)
+        _number, header = next(reader, (1, None))
         if header is None:
             raise ImportFileError(_("The file is empty."))
         table = []
-        for number, values in enumerate(reader, start=2):
+        for number, values in reader:
             if number > max_rows() + 1:
                 raise ImportFileError(
                     _("The file has more than %(limit)s rows. Split it into smaller files.")
@@ -220,12 +210,7 @@ def reform_file_read(*, content: bytes) -> list[ReformRow]:
                 )
             table.append((number, values))
     except csv.Error as error:
-        raise ImportFileError(
-            _(
-                "The file is not a readable CSV file: a cell is far too long, or a quotation "
-                "mark is not closed. Save it again as “CSV UTF-8”, or upload the .xlsx file."
-            )
-        ) from error
+        raise csv_unreadable() from error
     return rows_from_table(header, table)
 
 

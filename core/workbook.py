@@ -23,6 +23,7 @@ not used for the rows: it pads every row to the widest column it has heard of (a
 column XFD makes every row 16.384 cells) and fills gaps in the row numbers with empty rows."""
 
 
+import csv
 import datetime as dt
 import io
 import re
@@ -565,3 +566,36 @@ def read_xlsx_table(content: bytes) -> tuple[list, list[list]]:
     return header, rows
 
 
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def csv_table(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of a CSV upload, the header first. UTF-8 (with or without a BOM)
+    only; the delimiter is a comma, or a semicolon when the first line has more of them (Excel
+    in a locale with a decimal comma). Reading raises csv.Error on a broken file: callers turn
+    it into ``csv_unreadable()``."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            _(
+                "The file is not a spreadsheet in UTF-8. In Excel choose “Save as” → “CSV "
+                "UTF-8”, or upload the .xlsx file."
+            )
+        ) from error
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return ((number, values) for number, values in enumerate(reader, start=1))
+
+
+def csv_unreadable() -> ImportFileError:
+    # Not the csv module's own text: it is English ("field larger than field limit").
+    return ImportFileError(
+        _(
+            "The file is not a readable CSV file: a cell is far too long, or a quotation "
+            "mark is not closed. Save it again as “CSV UTF-8”, or upload the .xlsx file."
+        )
+    )
