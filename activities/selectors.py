@@ -166,14 +166,17 @@ def sub_agreement_months(*, sub_agreement: Agreement, today: dt.date) -> list[Mo
     return result
 
 
-def review_inbox(*, scope: UserScope) -> list[MonthlyReport]:
-    """Months waiting for review, oldest submission first."""
+def review_inbox(*, scope: UserScope, plan: Agreement | None = None) -> list[MonthlyReport]:
+    """Months waiting for review (of one plan, when given), oldest submission first."""
     if not scope.can_review:
         return []
+    reports = MonthlyReport.objects.filter(status=Status.SUBMITTED)
+    if plan is not None:
+        reports = reports.filter(sub_agreement__parent=plan)
     return list(
-        MonthlyReport.objects.filter(status=Status.SUBMITTED)
-        .select_related("sub_agreement__org_unit", "submitted_by")
-        .order_by("submitted_at", "month")
+        reports.select_related("sub_agreement__org_unit", "submitted_by").order_by(
+            "submitted_at", "month"
+        )
     )
 
 
@@ -183,10 +186,16 @@ class LateUnit:
     overdue_months: list[dt.date]
 
 
-def late_units(*, scope: UserScope, today: dt.date) -> list[LateUnit]:
-    """Units with months past their deadline that are not submitted or approved (the
-    calendar's "missing"), most overdue first, then in Vietnamese order. Two queries."""
-    agreements = by_unit_name(sub_agreement_list(scope=scope))
+def late_units(
+    *, scope: UserScope, today: dt.date, plan: Agreement | None = None
+) -> list[LateUnit]:
+    """Units (of one plan, when given) with months past their deadline that are not
+    submitted or approved (the calendar's "missing"), most overdue first, then in
+    Vietnamese order. Two queries."""
+    agreements = sub_agreement_list(scope=scope)
+    if plan is not None:
+        agreements = agreements.filter(parent=plan)
+    agreements = by_unit_name(agreements)
     statuses: dict[int, dict[dt.date, str]] = defaultdict(dict)
     for agreement_id, month, status in MonthlyReport.objects.filter(
         sub_agreement__in=agreements

@@ -12,7 +12,7 @@ from activities import selectors, services
 from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
-from agreements.selectors import request_scope
+from agreements.selectors import plan_read_only_reason, request_plan, request_scope
 from core import calendar
 
 
@@ -59,7 +59,9 @@ def month_list(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
         {
             "sub_agreement": sub_agreement,
             "months": months,
-            "can_edit": scope.can_edit_unit(sub_agreement.org_unit_id),
+            "closed_reason": plan_read_only_reason(sub_agreement),
+            "can_edit": scope.can_edit_unit(sub_agreement.org_unit_id)
+            and not plan_read_only_reason(sub_agreement),
         },
     )
 
@@ -78,13 +80,22 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
         messages.error(request, " ".join(error.messages))
         return redirect("activities:month_list", sub_agreement_id=sub_agreement.pk)
     report = MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month_date).first()
-    can_edit = scope.can_edit_unit(sub_agreement.org_unit_id) and (
-        report is None or report.is_editable
+    # A closed plan's months are shown, never edited (the services refuse it too).
+    closed_reason = plan_read_only_reason(sub_agreement)
+    can_edit = (
+        scope.can_edit_unit(sub_agreement.org_unit_id)
+        and (report is None or report.is_editable)
+        and closed_reason is None
     )
     rows = selectors.entry_rows(report=report, sub_agreement=sub_agreement, month=month_date)
     indicators = [row.indicator for group in rows for row in group.rows]
     stale = None
     if request.method == "POST":
+        if closed_reason and scope.can_edit_unit(sub_agreement.org_unit_id):
+            messages.error(request, closed_reason)
+            return redirect(
+                "activities:month_entry", sub_agreement_id=sub_agreement.pk, month=month
+            )
         if not can_edit:
             raise PermissionDenied
         form = MonthlyEntryForm(request.POST, indicators=indicators)
@@ -144,6 +155,7 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             "groups": _bind(rows, form),
             "form": form,
             "can_edit": can_edit,
+            "closed_reason": closed_reason,
             "stale": stale,
             "warnings": soft_warnings(report=report) if report and can_edit else [],
             "history": selectors.report_history(report=report)[:20] if report else [],
@@ -160,8 +172,10 @@ def review_inbox(request: HttpRequest) -> HttpResponse:
         request,
         "activities/inbox.html",
         {
-            "reports": selectors.review_inbox(scope=scope),
-            "late": selectors.late_units(scope=scope, today=calendar.today()),
+            "reports": selectors.review_inbox(scope=scope, plan=request_plan(request)),
+            "late": selectors.late_units(
+                scope=scope, today=calendar.today(), plan=request_plan(request)
+            ),
         },
     )
 
@@ -180,6 +194,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "rows": rows,
             "reason_form": ReasonForm(initial={"version": report.version}),
+            "closed_reason": plan_read_only_reason(report.sub_agreement),
             "history": selectors.report_history(report=report),
         },
     )

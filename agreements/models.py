@@ -172,6 +172,9 @@ class Agreement(models.Model):
     submission_deadline_day = models.PositiveSmallIntegerField(
         _("submission deadline (day of the following month)"), default=5
     )
+    # Set by reports.services_plans.plan_close (after the final review): from then on the
+    # plan's months and targets are read-only.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agreement")
@@ -198,6 +201,10 @@ class Agreement(models.Model):
     @property
     def plan(self) -> "Agreement":
         return self.parent or self
+
+    @property
+    def is_closed(self) -> bool:
+        return self.plan.status == self.Status.CLOSED
 
 
 class AgreementParty(models.Model):

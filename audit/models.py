@@ -33,6 +33,9 @@ class AuditEvent(models.Model):
         PLAN_LOAD = "plan_load", _("Plan loaded")
         ISSUE = "issue", _("Report issued")
         WITHDRAW = "withdraw", _("Issued report withdrawn")
+        PLAN_START = "plan_start", _("Plan started")
+        PLAN_ACTIVATE = "plan_activate", _("Plan activated")
+        PLAN_CLOSE = "plan_close", _("Plan closed")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
