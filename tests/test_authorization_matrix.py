@@ -92,6 +92,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "pdf:issued_download":        {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
     # Withdrawing an issued report: reviewers only (an empty reason changes nothing).
     "pdf:issued_withdraw":        {"GET": NOT_ALLOWED,  "POST": REVIEW_ACTION},
+    # Plans: everyone browses the archive; closing, starting the next plan and activating
+    # are for staff (the world plan is active with no final review: each is refused with a
+    # message and a redirect, "ok").
+    "plan_list":                  {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "plan_close":                 {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
+    "plan_next":                  {"GET": REVIEWERS,    "POST": REVIEWERS},
+    "plan_activate":              {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
 }
 # fmt: on
 
@@ -162,6 +169,10 @@ def _render_job(ctx, other):
     return (ctx.job_b if other else ctx.job_a).pk
 
 
+def _plan(ctx, other):
+    return ctx.plan.pk
+
+
 def _issued_report(ctx, other):
     return (ctx.issued_b if other else ctx.issued_a).pk
 
@@ -180,6 +191,9 @@ KWARGS_BY_URL = {
     "pdf:job_download": {"pk": _render_job},
     "pdf:issued_download": {"pk": _issued_report},
     "pdf:issued_withdraw": {"pk": _issued_report},
+    "plan_close": {"pk": _plan},
+    "plan_next": {"pk": _plan},
+    "plan_activate": {"pk": _plan},
 }
 
 
