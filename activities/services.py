@@ -96,8 +96,11 @@ def _plans_open_check(sub_agreement_ids: set[int]) -> None:
 
 
 def _lock(report: MonthlyReport) -> MonthlyReport:
+    # The plan (a nullable join) is read, not locked: PostgreSQL locks no outer join.
     locked = (
-        MonthlyReport.objects.select_for_update()
+        MonthlyReport.objects.select_for_update(
+            of=("self", "sub_agreement", "sub_agreement__org_unit")
+        )
         .select_related("sub_agreement__org_unit", "sub_agreement__parent")
         .get(pk=report.pk)
     )
