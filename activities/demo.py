@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
 from agreements.models import Agreement, Indicator, Membership, OrgUnit, Target, UnitSuccession
+from agreements.services_plans import PlanDetails, plan_create_from
 from audit.models import AuditEvent
 from core.calendar import agreement_months, deadline, months_between, reporting_months
 from core.text import ascii_slug
@@ -101,6 +102,18 @@ RETURN_REASONS = [
     "Thiếu số liệu hồ sơ trực tuyến; đề nghị bổ sung tổng số hồ sơ.",
     "Số hộ được vận động cao bất thường so với các tháng trước, đề nghị giải trình.",
 ]
+# The sample next plan (demo): 2026–2030 with the units in force on its first day (the 130
+# communes). Its title says it is sample data; the 2023–2025 plan stays active, since the
+# demo issues no final review (an official document) and so cannot close it.
+SAMPLE_PLAN = PlanDetails(
+    code="KH-2026-2030-MAU",
+    title="[Mẫu] Kế hoạch phối hợp giai đoạn 2026 – 2030 (dữ liệu mẫu)",
+    start_date=dt.date(2026, 1, 1),
+    end_date=dt.date(2030, 12, 31),
+)
+# The demo targets below are sized for a plan of this many months (2023–2025).
+TARGET_MONTHS = 31
+
 STAFF_USERS = [
     ("admin", "Quản trị", "hệ thống", Membership.Role.ADMIN),
     ("tinhdoan.canbo", "Nguyễn Thị", "Hoa", Membership.Role.PROVINCIAL_STAFF),
@@ -150,8 +163,8 @@ def demo_users(*, password: str | None = None) -> tuple[str, list[tuple[str, str
             user.user_permissions.set(manage_perms)
         Membership.objects.get_or_create(user=user, org_unit=province, role=role)
         logins.append((username, str(Membership.Role(role).label), province.name))
-    for agreement in Agreement.objects.filter(parent__isnull=False).select_related("org_unit"):
-        unit = agreement.org_unit
+    units = OrgUnit.objects.filter(agreements__parent__isnull=False).distinct()
+    for unit in units.order_by("code"):
         slug = ascii_slug(unit.name)
         if unit.kind in OrgUnit.DISTRICT_LEVEL:
             slug = slug.split("-", 1)[-1]  # doan.anhson, doan.vinh as before the reform
@@ -173,6 +186,7 @@ def demo_targets(*, plan: Agreement) -> None:
     sub_agreements = list(Agreement.objects.filter(parent=plan).select_related("org_unit"))
     weights = unit_weights(sub_agreements)
     plan_months = len(months_between(*agreement_months(plan)))
+    scale = Decimal(plan_months) / TARGET_MONTHS
     # Share of the plan's reporting months falling in each year.
     per_year: dict[int, int] = {}
     for month in months_between(*agreement_months(plan)):
@@ -181,6 +195,8 @@ def demo_targets(*, plan: Agreement) -> None:
     rows = []
     for code, (target, _pace) in TARGETS.items():
         indicator = indicators[code]
+        if indicator.aggregation == Indicator.Aggregation.SUM:
+            target = (target * scale).quantize(Decimal(1))
         rows.append(Target(agreement=plan, indicator=indicator, year=None, value=target))
         if indicator.aggregation == Indicator.Aggregation.SUM:
             for year, share in year_shares.items():
@@ -205,9 +221,26 @@ def demo_targets(*, plan: Agreement) -> None:
 
 
 @transaction.atomic
-def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
-    """Monthly reports from 06/2023 to each sub-agreement's end (or this month). Replaces
-    earlier sample reports; never touches real ones."""
+@transaction.atomic
+def demo_next_plan(*, previous: Agreement) -> Agreement:
+    """The sample next plan (``SAMPLE_PLAN``), created once from ``previous`` by the same
+    service staff use (tasks and indicators copied, sub-agreements for the units in force)."""
+    existing = Agreement.objects.filter(code=SAMPLE_PLAN.code).first()
+    if existing is not None:
+        return existing
+    return plan_create_from(previous=previous, details=SAMPLE_PLAN, user=None)
+
+
+def demo_reports(
+    *,
+    plan: Agreement,
+    today: dt.date,
+    seed: int = 2023,
+    stock_since: dt.date | None = None,
+) -> int:
+    """Monthly reports of one plan from its sub-agreements' first months to their end (or
+    this month). Replaces the plan's earlier sample reports; never touches real ones.
+    ``stock_since``: the month the stock indicators grew from (a next plan's continue)."""
     rng = random.Random(seed)
     user_model = get_user_model()
     staff = user_model.objects.filter(username="tinhdoan.canbo").first()
@@ -217,7 +250,7 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
             "user"
         )
     }
-    sample = MonthlyReport.objects.filter(is_sample=True)
+    sample = MonthlyReport.objects.filter(is_sample=True, sub_agreement__parent=plan)
     AuditEvent.objects.filter(
         object_type=REPORT_OBJECT_TYPE,
         # A subquery, not a list of ids: no limit on query parameters.
@@ -228,7 +261,7 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
     indicators = list(Indicator.objects.filter(plan=plan))
     sub_agreements = list(Agreement.objects.filter(parent=plan).select_related("org_unit"))
     weights = unit_weights(sub_agreements)
-    plan_start = agreement_months(plan)[0]
+    plan_start = stock_since or agreement_months(plan)[0]
     reports, plans = [], []
     for agreement in sub_agreements:
         weight = float(weights[agreement.pk])
@@ -293,7 +326,10 @@ def demo_reports(*, plan: Agreement, today: dt.date, seed: int = 2023) -> int:
                     values[indicator.pk] = {"value": max(0, round(rng.gauss(mean, mean * 0.35)))}
             plans.append(values)
     MonthlyReport.objects.bulk_create(reports, batch_size=500)
-    saved = {(r.sub_agreement_id, r.month): r for r in MonthlyReport.objects.filter(is_sample=True)}
+    saved = {
+        (r.sub_agreement_id, r.month): r
+        for r in MonthlyReport.objects.filter(is_sample=True, sub_agreement__parent=plan)
+    }
     value_rows, events = [], []
     for report, values in zip(reports, plans, strict=True):
         report = saved[(report.sub_agreement_id, report.month)]

@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from activities.import_files import RawRow, read_upload
 from activities.import_rows import ImportPlan, import_plan_build
 from activities.models import ImportBatch, MonthlyReport
-from activities.services import FigureChange, ReportChange, ValueInput, figures_write
+from activities.services import (
+    FigureChange,
+    ReportChange,
+    ValueInput,
+    figures_write,
+    plan_open_check,
+)
 from agreements.models import Agreement
 from audit.models import AuditEvent
 from core.scope import UserScope
@@ -49,8 +55,9 @@ def import_batch_create(
     content: bytes,
 ) -> ImportBatch:
     """Read and validate an upload and keep it for the preview. Nothing is written to the
-    figures. File-level problems raise ImportFileError."""
+    figures. File-level problems raise ImportFileError; a closed plan takes no file."""
     _require_import_rights(scope)
+    plan_open_check(agreement=plan)
     sha256 = hashlib.sha256(content).hexdigest()
     rows = read_upload(content=content)
     plan_result = import_plan_build(rows=rows, scope=scope, plan=plan)

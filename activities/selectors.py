@@ -257,11 +257,15 @@ def _since_field(status: str) -> str:
     )
 
 
-def _inbox_queryset(*, scope: UserScope, filters: InboxFilters) -> QuerySet[MonthlyReport]:
+def _inbox_queryset(
+    *, scope: UserScope, filters: InboxFilters, plan: Agreement | None = None
+) -> QuerySet[MonthlyReport]:
     since = _since_field(filters.status)
     queryset = MonthlyReport.objects.filter(status=filters.status).select_related(
         "sub_agreement__org_unit", "sub_agreement__parent", "submitted_by"
     )
+    if plan is not None:
+        queryset = queryset.filter(sub_agreement__parent=plan)
     if not scope.sees_all:
         queryset = queryset.filter(sub_agreement__org_unit_id__in=scope.district_unit_ids)
     if filters.unit:
@@ -276,10 +280,11 @@ def _inbox_queryset(*, scope: UserScope, filters: InboxFilters) -> QuerySet[Mont
     return queryset.order_by(F(since).asc(nulls_first=True), "month", "id")
 
 
-def _inbox_rows(*, scope: UserScope, filters: InboxFilters, today: dt.date):
-    """Every report the filters select, oldest first, with warnings when the filter needs
-    them. A fixed number of queries: the reports (one), their warnings (two)."""
-    reports = list(_inbox_queryset(scope=scope, filters=filters))
+def _inbox_rows(*, scope: UserScope, filters: InboxFilters, plan: Agreement | None = None):
+    """Every report the filters select (of one plan, when given), oldest first, with
+    warnings when the filter needs them. A fixed number of queries: the reports (one),
+    their warnings (two)."""
+    reports = list(_inbox_queryset(scope=scope, filters=filters, plan=plan))
     warnings = None
     if filters.warnings:
         warnings = soft_warnings_many(reports=reports)
@@ -308,14 +313,19 @@ def _inbox_row(report: MonthlyReport, *, status: str, today: dt.date, warnings) 
 
 
 def inbox_page(
-    *, scope: UserScope, filters: InboxFilters, page: str | int | None, today: dt.date
+    *,
+    scope: UserScope,
+    filters: InboxFilters,
+    page: str | int | None,
+    today: dt.date,
+    plan: Agreement | None = None,
 ) -> InboxPage:
     """One page of the review inbox: the months the filters select, oldest first, each with
     its waiting time, late flag and number of soft-check warnings. At most four queries,
     whatever the number of units."""
     if not scope.can_review:
         return InboxPage([], Paginator([], INBOX_PAGE_SIZE).get_page(1), 0, filters)
-    reports, warnings = _inbox_rows(scope=scope, filters=filters, today=today)
+    reports, warnings = _inbox_rows(scope=scope, filters=filters, plan=plan)
     current = Paginator(reports, INBOX_PAGE_SIZE).get_page(page)
     if warnings is None:
         warnings = soft_warnings_many(reports=list(current.object_list))
@@ -327,12 +337,19 @@ def inbox_page(
 
 
 def inbox_next(
-    *, scope: UserScope, filters: InboxFilters, after: MonthlyReport, today: dt.date
+    *,
+    scope: UserScope,
+    filters: InboxFilters,
+    after: MonthlyReport,
+    today: dt.date,
+    plan: Agreement | None = None,
 ) -> MonthlyReport | None:
-    """The next month to review in the same filtered view, once ``after`` has been decided."""
+    """The next month to review in the same filtered view, once ``after`` has been decided
+    (in the same plan as ``after``, unless another is given)."""
     if not scope.can_review:
         return None
-    reports, _warnings = _inbox_rows(scope=scope, filters=filters, today=today)
+    plan = plan or after.sub_agreement.parent
+    reports, _warnings = _inbox_rows(scope=scope, filters=filters, plan=plan)
     return next((r for r in reports if r.pk != after.pk), None)
 
 
@@ -344,14 +361,17 @@ def former_district_choices(*, scope: UserScope) -> list[OrgUnit]:
     return by_unit_name(lines.values(), unit=lambda unit: unit.name)
 
 
-def review_inbox(*, scope: UserScope) -> list[MonthlyReport]:
-    """Months waiting for review, oldest submission first."""
+def review_inbox(*, scope: UserScope, plan: Agreement | None = None) -> list[MonthlyReport]:
+    """Months waiting for review (of one plan, when given), oldest submission first."""
     if not scope.can_review:
         return []
+    reports = MonthlyReport.objects.filter(status=Status.SUBMITTED)
+    if plan is not None:
+        reports = reports.filter(sub_agreement__parent=plan)
     return list(
-        MonthlyReport.objects.filter(status=Status.SUBMITTED)
-        .select_related("sub_agreement__org_unit", "submitted_by")
-        .order_by("submitted_at", "month")
+        reports.select_related("sub_agreement__org_unit", "submitted_by").order_by(
+            "submitted_at", "month"
+        )
     )
 
 
@@ -361,10 +381,16 @@ class LateUnit:
     overdue_months: list[dt.date]
 
 
-def late_units(*, scope: UserScope, today: dt.date) -> list[LateUnit]:
-    """Units with months past their deadline that are not submitted or approved (the
-    calendar's "missing"), most overdue first, then in Vietnamese order. Two queries."""
-    agreements = by_unit_name(sub_agreement_list(scope=scope))
+def late_units(
+    *, scope: UserScope, today: dt.date, plan: Agreement | None = None
+) -> list[LateUnit]:
+    """Units (of one plan, when given) with months past their deadline that are not
+    submitted or approved (the calendar's "missing"), most overdue first, then in
+    Vietnamese order. Two queries."""
+    agreements = sub_agreement_list(scope=scope)
+    if plan is not None:
+        agreements = agreements.filter(parent=plan)
+    agreements = by_unit_name(agreements)
     statuses: dict[int, dict[dt.date, str]] = defaultdict(dict)
     for agreement_id, month, status in MonthlyReport.objects.filter(
         sub_agreement__in=agreements

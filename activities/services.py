@@ -17,6 +17,7 @@ from activities import events, locks
 from activities.checks import soft_warnings
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, LateEntryGrant, MonthlyReport
 from agreements.models import Agreement, Indicator
+from agreements.selectors import plan_read_only_reason
 from audit.models import AuditEvent
 from audit.services import audit_build, audit_record, audit_record_bulk
 from core import calendar
@@ -76,12 +77,36 @@ class StaleReportError(ValidationError):
         )
 
 
+def plan_open_check(*, agreement: Agreement) -> None:
+    """The one guard of a closed plan, for every write to its months: the form's save and
+    submit (through ``_lock`` and ``figures_write``), the review's approve, return and
+    reopen (``_lock``), the Excel import (``figures_write``; its upload asks here first)."""
+    reason = plan_read_only_reason(agreement)
+    if reason:
+        raise ValidationError(reason, code="plan_closed")
+
+
+def _plans_open_check(sub_agreement_ids: set[int]) -> None:
+    closed = (
+        Agreement.objects.filter(pk__in=sub_agreement_ids, parent__status=Agreement.Status.CLOSED)
+        .select_related("parent")
+        .first()
+    )
+    if closed is not None:
+        plan_open_check(agreement=closed)
+
+
 def _lock(report: MonthlyReport) -> MonthlyReport:
-    return (
-        MonthlyReport.objects.select_for_update()
-        .select_related("sub_agreement__org_unit")
+    # The plan (a nullable join) is read, not locked: PostgreSQL locks no outer join.
+    locked = (
+        MonthlyReport.objects.select_for_update(
+            of=("self", "sub_agreement", "sub_agreement__org_unit")
+        )
+        .select_related("sub_agreement__org_unit", "sub_agreement__parent")
         .get(pk=report.pk)
     )
+    plan_open_check(agreement=locked.sub_agreement)
+    return locked
 
 
 def _check_version(locked: MonthlyReport, version: int) -> None:
@@ -169,6 +194,7 @@ def report_get_or_create(
         scope.can_edit_unit(sub_agreement.org_unit_id),
         _("You cannot enter figures for this unit."),
     )
+    plan_open_check(agreement=sub_agreement)
     report_month_validate(sub_agreement=sub_agreement, month=month)
     try:
         with transaction.atomic():
@@ -342,7 +368,8 @@ def figures_write(
     month is corrected as a draft), and writes one audit event per report with the figures
     before and after. ``narratives`` (report id → text) changes reports' narratives in the
     same write. Callers lock the reports and check rights, state and version first.
-    Refuses everything if one figure is invalid."""
+    Refuses everything if one figure is invalid, or if a report belongs to a closed plan."""
+    _plans_open_check({change.report.sub_agreement_id for change in changes})
     errors: dict[str, list[str]] = {}
     for change in changes:
         for messages in figure_errors(indicator=change.indicator, entry=change.new).values():

@@ -13,7 +13,12 @@ from activities import locks, selectors, services
 from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
-from agreements.selectors import request_scope, sub_agreement_list
+from agreements.selectors import (
+    plan_read_only_reason,
+    request_plan,
+    request_scope,
+    sub_agreement_list,
+)
 from core import calendar
 from core.text import by_unit_name, nfc
 
@@ -61,7 +66,9 @@ def month_list(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
         {
             "sub_agreement": sub_agreement,
             "months": months,
-            "can_edit": scope.can_edit_unit(sub_agreement.org_unit_id),
+            "closed_reason": plan_read_only_reason(sub_agreement),
+            "can_edit": scope.can_edit_unit(sub_agreement.org_unit_id)
+            and not plan_read_only_reason(sub_agreement),
         },
     )
 
@@ -91,10 +98,17 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
         sub_agreement=sub_agreement, month=month_date, report=report, scope=scope
     )
     can_edit = lock is None
+    # A closed plan's months are shown, never edited (the services refuse it too).
+    closed_reason = plan_read_only_reason(sub_agreement)
     rows = selectors.entry_rows(report=report, sub_agreement=sub_agreement, month=month_date)
     indicators = [row.indicator for group in rows for row in group.rows]
     stale = None
     if request.method == "POST":
+        if closed_reason and scope.can_edit_unit(sub_agreement.org_unit_id):
+            messages.error(request, closed_reason)
+            return redirect(
+                "activities:month_entry", sub_agreement_id=sub_agreement.pk, month=month
+            )
         if not can_edit:
             raise PermissionDenied
         form = MonthlyEntryForm(request.POST, indicators=indicators)
@@ -173,19 +187,24 @@ def review_inbox(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     filters = selectors.inbox_filters_parse(request.GET)
     today = calendar.today()
+    plan = request_plan(request)
     return render(
         request,
         "activities/inbox.html",
         {
             "inbox": selectors.inbox_page(
-                scope=scope, filters=filters, page=request.GET.get("page"), today=today
+                scope=scope,
+                filters=filters,
+                page=request.GET.get("page"),
+                today=today,
+                plan=plan,
             ),
             "filters": filters,
-            "units": by_unit_name(sub_agreement_list(scope=scope)),
+            "units": by_unit_name(sub_agreement_list(scope=scope).filter(parent=plan)),
             "former_districts": selectors.former_district_choices(scope=scope),
             "statuses": [(s, MonthlyReport.Status(s).label) for s in selectors.INBOX_STATUSES],
             "waited_choices": WAITED_CHOICES,
-            "late": selectors.late_units(scope=scope, today=today),
+            "late": selectors.late_units(scope=scope, today=today, plan=plan),
         },
     )
 
@@ -255,6 +274,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "rows": rows,
             "reason_form": ReasonForm(initial={"version": report.version}),
+            "closed_reason": plan_read_only_reason(report.sub_agreement),
             "history": selectors.report_history(report=report),
             "filters_query": filters.querystring(),
         },

@@ -17,7 +17,7 @@ from activities.forms_io import ExportForm, PeriodForm, UploadForm
 from activities.models import ImportBatch
 from activities.spreadsheet import csv_bytes, workbook_bytes
 from agreements.models import Agreement
-from agreements.selectors import current_plan, request_scope, sub_agreement_list
+from agreements.selectors import request_plan, request_scope, sub_agreement_list
 from core import calendar
 from core.scope import UserScope
 from core.text import by_unit_name
@@ -26,8 +26,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROW_LIMIT = 1000
 
 
-def _plan() -> Agreement:
-    plan = current_plan()
+def _plan(request: HttpRequest) -> Agreement:
+    plan = request_plan(request)
     if plan is None:
         raise Http404
     return plan
@@ -69,7 +69,7 @@ def template_download(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     if not _can_import(scope):
         raise PermissionDenied
-    plan = _plan()
+    plan = _plan(request)
     editable = exports.editable_sub_agreements(scope=scope, plan=plan)
     form = PeriodForm(request.GET or None, sub_agreements=editable, all_label=_("All districts"))
     if request.GET and not form.is_valid():
@@ -114,7 +114,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     if not _can_import(scope):
         raise PermissionDenied
-    plan = _plan()
+    plan = _plan(request)
     errors: list[str] = []
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
@@ -186,11 +186,11 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "activities/import_preview.html", _preview_context(batch))
 
 
-def _after_import_url(scope: UserScope) -> str:
+def _after_import_url(request: HttpRequest, scope: UserScope) -> str:
     if not scope.can_review and len(scope.officer_unit_ids) == 1:
         agreement = (
             sub_agreement_list(scope=scope)
-            .filter(org_unit_id__in=scope.officer_unit_ids, parent=current_plan())
+            .filter(org_unit_id__in=scope.officer_unit_ids, parent=_plan(request))
             .first()
         )
         if agreement:
@@ -204,7 +204,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     scope, batch = _own_batch(request, token)
     try:
         outcome = imports.import_batch_confirm(
-            batch=batch, user=request.user, scope=scope, plan=_plan()
+            batch=batch, user=request.user, scope=scope, plan=_plan(request)
         )
     except ValidationError as error:
         for message in error.messages:
@@ -232,7 +232,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
             _("%(count)s figures in submitted or approved months were not changed.")
             % {"count": outcome.locked},
         )
-    return redirect(_after_import_url(scope))
+    return redirect(_after_import_url(request, scope))
 
 
 @login_required
@@ -241,7 +241,7 @@ def export(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     if not scope.is_authenticated:
         raise PermissionDenied
-    plan = _plan()
+    plan = _plan(request)
     readable = by_unit_name(sub_agreement_list(scope=scope).filter(parent=plan))
     if not readable:
         raise PermissionDenied

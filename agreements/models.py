@@ -194,6 +194,9 @@ class Agreement(models.Model):
     reminder_days_before = models.PositiveSmallIntegerField(
         _("reminder before the deadline (days; 0: none)"), default=3, db_default=3
     )
+    # Set by reports.services_plans.plan_close (after the final review): from then on the
+    # plan's months and targets are read-only.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agreement")
@@ -224,6 +227,10 @@ class Agreement(models.Model):
     @property
     def plan(self) -> "Agreement":
         return self.parent or self
+
+    @property
+    def is_closed(self) -> bool:
+        return self.plan.status == self.Status.CLOSED
 
 
 class AgreementParty(models.Model):

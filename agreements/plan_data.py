@@ -236,6 +236,15 @@ INDICATORS = [
 ]
 
 RATIO_LABELS = {"DVC_TT": ("Hồ sơ trực tuyến", "Tổng số hồ sơ")}
+BASELINE_SOURCE = "Bài báo 23/05/2023"
+
+# Document headers: the superior body printed above a district or commune agency.
+YOUTH_UNION_PARENT_BODY = "BCH TỈNH ĐOÀN NGHỆ AN"
+POLICE_PARENT_BODY = "CÔNG AN TỈNH NGHỆ AN"
+# Sub-agreements were signed after the provincial plan: reporting starts in June 2023.
+SUB_AGREEMENTS_FROM = dt.date(2023, 6, 1)
+DISTRICT_PERIOD = "giai đoạn 2023 – 2025"
+COMMUNE_PERIOD = "giai đoạn 2025"
 
 # --- The reforms, as data -------------------------------------------------------------------
 

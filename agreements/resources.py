@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from agreements.models import Agreement, Baseline, Indicator, Target, Task
+from agreements.selectors import plan_read_only_reason
 from audit.import_export import AuditedImportMixin
 from core.cells import CellError, parse_count, unneutralise
 from core.import_export import FormulaSafeExportMixin, PreloadedInstanceLoader
@@ -38,7 +39,7 @@ class TextWidget(widgets.CharWidget):
 
 
 class AgreementWidget(widgets.Widget):
-    """An agreement by its code (the plan "KH-2023-2025", a district "QC-ANH_SON")."""
+    """An agreement by its code (a plan's code, or a sub-agreement's)."""
 
     def __init__(self, resource):
         super().__init__()
@@ -268,6 +269,11 @@ class TargetResource(
 
     def row_errors(self, instance: Target, *, exclude: set[str]) -> dict:
         errors = {}
+        if "agreement" not in exclude:
+            # Targets are per plan: a closed plan's stay as they were when it closed.
+            reason = plan_read_only_reason(instance.agreement)
+            if reason:
+                return {"agreement": ValidationError(reason)}
         if {"agreement", "year"}.isdisjoint(exclude) and instance.year is not None:
             agreement = instance.agreement
             if not agreement.start_date.year <= instance.year <= agreement.end_date.year:

@@ -1,12 +1,17 @@
 """Reads about plans and who may see what."""
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Indicator, Membership, OrgUnit, UnitSuccession
+from core import calendar
 from core.scope import UserScope
 
 Role = Membership.Role
@@ -43,14 +48,129 @@ def sub_agreement_list(*, scope: UserScope) -> QuerySet[Agreement]:
     return queryset.order_by("org_unit__name")
 
 
-def current_plan() -> Agreement | None:
-    """The provincial plan in force (the most recent active one without a parent)."""
-    return (
-        Agreement.objects.filter(parent__isnull=True)
-        .exclude(status=Agreement.Status.DRAFT)
-        .order_by("-start_date")
-        .first()
-    )
+def _current_of(plans: Iterable[Agreement], on: dt.date) -> Agreement | None:
+    """The plan the portal opens on: the most recent non-draft plan that has started by
+    ``on``; before any has started, the earliest one still to come."""
+    candidates = [p for p in plans if p.parent_id is None and p.status != Agreement.Status.DRAFT]
+    started = [p for p in candidates if p.start_date <= on]
+    if started:
+        return max(started, key=lambda p: (p.start_date, p.pk))
+    return min(candidates, key=lambda p: (p.start_date, p.pk), default=None)
+
+
+def current_plan(*, on: dt.date | None = None) -> Agreement | None:
+    """The plan the portal opens on (see ``_current_of``), for commands and benchmarks;
+    requests use ``request_plan``."""
+    plans = Agreement.objects.filter(parent__isnull=True).exclude(status=Agreement.Status.DRAFT)
+    return _current_of(plans.select_related("org_unit"), on or calendar.today())
+
+
+PLAN_SESSION_KEY = "plan"
+
+
+def _choosable_plans(scope: UserScope) -> QuerySet[Agreement]:
+    plans = Agreement.objects.filter(parent__isnull=True)
+    if not scope.can_manage:  # drafts are being prepared by staff
+        plans = plans.exclude(status=Agreement.Status.DRAFT)
+    return plans
+
+
+def _request_plans(request: HttpRequest) -> list[Agreement]:
+    """The plans this user may open, newest first, each with its number of sub-agreements:
+    one query per request, shared by the plan choice and the switcher."""
+    if not hasattr(request, "_plans"):
+        request._plans = list(
+            _choosable_plans(request_scope(request))
+            .select_related("org_unit")
+            .annotate(sub_count=Count("sub_agreements"))
+            .order_by("-start_date", "-pk")
+        )
+    return request._plans
+
+
+def request_plan(request: HttpRequest) -> Agreement | None:
+    """The plan this request is about — the one way every page, export, PDF and import
+    template chooses it: ``?plan=<code>`` (remembered in the session, so the following pages
+    keep it), else the plan chosen earlier in the session, else the current plan. A code the
+    user may not choose (unknown, or a draft for a user who is not staff) is ignored. One
+    query, whatever the number of plans, computed once per request."""
+    if hasattr(request, "_plan"):
+        return request._plan
+    plans = {plan.code: plan for plan in _request_plans(request)}
+    session = getattr(request, "session", None)
+    plan = plans.get(request.GET.get("plan", ""))
+    if plan is not None and session is not None:
+        if session.get(PLAN_SESSION_KEY) != plan.code:
+            session[PLAN_SESSION_KEY] = plan.code
+    if plan is None and session is not None:
+        plan = plans.get(session.get(PLAN_SESSION_KEY) or "")
+    if plan is None:
+        plan = _current_of(plans.values(), calendar.today())
+    request._plan = plan
+    return plan
+
+
+def request_plan_param(request: HttpRequest) -> str:
+    """What links add so that they open the same plan: "" for the current plan (its
+    addresses stay as they always were), else the chosen plan's code for ``?plan=``."""
+    plan = request_plan(request)
+    if plan is None or plan == _current_of(_request_plans(request), calendar.today()):
+        return ""
+    return plan.code
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """One plan as the switcher and the archive list it."""
+
+    pk: int
+    code: str
+    title: str
+    status: str
+    status_label: str
+    start_date: dt.date
+    end_date: dt.date
+    closed_on: dt.date | None
+    sub_agreements: int
+    is_current: bool
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Agreement.Status.CLOSED
+
+
+def request_plan_list(request: HttpRequest) -> list[PlanSummary]:
+    """Every plan the user may open, newest first, marked current or not: the same query as
+    ``request_plan``, so the switcher costs nothing more however many plans there are."""
+    plans = _request_plans(request)
+    current = _current_of(plans, calendar.today())
+    return [
+        PlanSummary(
+            pk=plan.pk,
+            code=plan.code,
+            title=plan.title,
+            status=plan.status,
+            status_label=str(plan.get_status_display()),
+            start_date=plan.start_date,
+            end_date=plan.end_date,
+            closed_on=plan.closed_on,
+            sub_agreements=plan.sub_count,
+            is_current=current is not None and plan.pk == current.pk,
+        )
+        for plan in plans
+    ]
+
+
+def plan_read_only_reason(agreement: Agreement) -> str | None:
+    """Why nothing more may be written to a plan's months or targets, or None while it may:
+    a closed plan (or a sub-agreement of one) is kept as it was closed — browsable,
+    exportable and printable only."""
+    plan = agreement.plan
+    if plan.status != Agreement.Status.CLOSED:
+        return None
+    return _("The plan ended on %(date)s; it can only be viewed, exported and printed.") % {
+        "date": date_format(plan.closed_on or plan.end_date, "SHORT_DATE_FORMAT")
+    }
 
 
 def indicator_list(*, plan: Agreement) -> list[Indicator]:

@@ -45,7 +45,7 @@ def _upsert(model, lookup: dict, values: dict):
 
 @transaction.atomic
 def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
-    """Load (or bring up to date) the Nghệ An 2023–2025 plan. Idempotent: a second run
+    """Load (or bring up to date) the plan in ``plan_data``. Idempotent: a second run
     writes nothing — not even an audit event, since nothing changed. Returns the number of
     rows created or changed per model; a run that writes records one audit event with the
     created and changed counts per model."""
@@ -122,7 +122,7 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
                 {
                     "value": Decimal(baseline),
                     "as_of": plan_data.PLAN["signed_on"],
-                    "note": f"Bài báo 23/05/2023: {note}",
+                    "note": f"{plan_data.BASELINE_SOURCE}: {note}",
                 },
             )
     units = {}
@@ -155,7 +155,7 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
                 "name": union_name,
                 "kind": Agency.Kind.YOUTH_UNION,
                 "org_unit": unit,
-                "parent_body": "BCH TỈNH ĐOÀN NGHỆ AN",
+                "parent_body": plan_data.YOUTH_UNION_PARENT_BODY,
                 "abbreviation": "ĐTN",
                 "valid_to": unit.valid_to,
             },
@@ -167,23 +167,23 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
                 "name": police_name,
                 "kind": Agency.Kind.POLICE,
                 "org_unit": unit,
-                "parent_body": "CÔNG AN TỈNH NGHỆ AN",
+                "parent_body": plan_data.POLICE_PARENT_BODY,
                 "abbreviation": "CA",
                 "valid_to": min(unit.valid_to, plan_data.DISTRICT_POLICE_END),
             },
         )
-        # Sub-agreements were signed after the provincial plan; reporting starts in June
-        # 2023 and ends when the district Youth Union was wound up (its reporting party).
+        # Sub-agreements were signed after the provincial plan; reporting starts then and
+        # ends when the district Youth Union was wound up (its reporting party).
         sub_agreement = upsert(
             Agreement,
             {"code": f"QC-{code}"},
             {
                 "title": f"Quy chế phối hợp giữa {union_name} và {police_name} "
-                "giai đoạn 2023 – 2025",
+                f"{plan_data.DISTRICT_PERIOD}",
                 "parent": plan,
                 "org_unit": unit,
                 "place": name.split(" ", 1)[-1],
-                "start_date": dt.date(2023, 6, 1),
+                "start_date": plan_data.SUB_AGREEMENTS_FROM,
                 "end_date": unit.valid_to,
                 "status": Agreement.Status.ACTIVE,
                 "number": "",
@@ -236,7 +236,7 @@ def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dic
                 "name": f"Đoàn {word} {commune.short_name}",
                 "kind": Agency.Kind.YOUTH_UNION,
                 "org_unit": unit,
-                "parent_body": "BCH TỈNH ĐOÀN NGHỆ AN",
+                "parent_body": plan_data.YOUTH_UNION_PARENT_BODY,
                 "abbreviation": "ĐTN",
                 "valid_to": None,
             },
@@ -248,7 +248,7 @@ def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dic
                 "name": f"Công an {word} {commune.short_name}",
                 "kind": Agency.Kind.POLICE,
                 "org_unit": unit,
-                "parent_body": "CÔNG AN TỈNH NGHỆ AN",
+                "parent_body": plan_data.POLICE_PARENT_BODY,
                 "abbreviation": "CA",
                 "valid_to": None,
             },
@@ -257,7 +257,8 @@ def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dic
             Agreement,
             {"code": f"QC-{commune.code}"},
             {
-                "title": f"Quy chế phối hợp giữa {union.name} và {police.name} giai đoạn 2025",
+                "title": f"Quy chế phối hợp giữa {union.name} và {police.name} "
+                f"{plan_data.COMMUNE_PERIOD}",
                 "parent": plan,
                 "org_unit": unit,
                 "place": commune.short_name,

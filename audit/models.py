@@ -35,6 +35,9 @@ class AuditEvent(models.Model):
         WITHDRAW = "withdraw", _("Issued report withdrawn")
         LATE_GRANT = "late_grant", _("Late entry granted")
         REFORM = "reform", _("Reform recorded")
+        PLAN_START = "plan_start", _("Plan started")
+        PLAN_ACTIVATE = "plan_activate", _("Plan activated")
+        PLAN_CLOSE = "plan_close", _("Plan closed")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from cooperation import views
+from cooperation import views, views_plans
 
 admin.site.site_header = _("Hợp tác — administration")
 admin.site.site_title = _("Hợp tác")
@@ -11,6 +11,10 @@ admin.site.index_title = _("Plan administration")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("plans/", views_plans.plan_archive, name="plan_list"),
+    path("plans/<int:pk>/close/", views_plans.plan_close_view, name="plan_close"),
+    path("plans/<int:pk>/next/", views_plans.plan_next, name="plan_next"),
+    path("plans/<int:pk>/activate/", views_plans.plan_activate_view, name="plan_activate"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,7 +1,7 @@
 """Dashboard filters carried in the URL, so a view can be bookmarked and shared.
 
-``?period=2024-Q1&task=2&district=17&provisional=1&sort=-status``. Parsing applies the user's
-scope: a district outside it is a 404, wherever it appears."""
+``?plan=KH-1&period=2024-Q1&task=2&district=17&provisional=1&sort=-status``. Parsing applies
+the user's scope: a district outside it is a 404, wherever it appears."""
 
 import re
 from dataclasses import dataclass
@@ -28,10 +28,13 @@ class DashboardFilters:
     period_invalid: bool = False
     # The district table: each unit, or one line per former district (the 2025 reform).
     grouping: str = BY_UNIT
+    # The plan's code travels in every link, so a shared address shows the same plan.
+    plan_code: str = ""
 
     def params(self, **overrides) -> dict[str, str]:
         """The filters as URL parameters (defaults left out), with some replaced."""
         params = {
+            "plan": self.plan_code,
             "period": self.period.key if self.period.key != "plan" else "",
             "task": str(self.task.order) if self.task else "",
             "district": str(self.district.pk) if self.district else "",
@@ -53,9 +56,12 @@ def _small_int(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
-def filters_parse(query: QueryDict, *, plan: Agreement, scope: UserScope) -> DashboardFilters:
+def filters_parse(
+    query: QueryDict, *, plan: Agreement, scope: UserScope, plan_param: str = ""
+) -> DashboardFilters:
     """Read the filters; a malformed period falls back to the whole plan (and says so), an
-    unknown task to all tasks, an unreadable district to 404."""
+    unknown task to all tasks, an unreadable district to 404. ``plan_param`` is the plan
+    code links carry (agreements.selectors.request_plan_param: none for the current plan)."""
     period = period_parse(query.get("period"), plan=plan)
     invalid = period is None
     if period is None:
@@ -79,4 +85,5 @@ def filters_parse(query: QueryDict, *, plan: Agreement, scope: UserScope) -> Das
         sort=sort,
         period_invalid=invalid,
         grouping=BY_FORMER_DISTRICT if query.get("group") == BY_FORMER_DISTRICT else BY_UNIT,
+        plan_code=plan_param,
     )

@@ -99,7 +99,7 @@ class DocumentMeta:
 
     agencies: tuple[Agency, ...]
     number: str = ""
-    place: str = "Nghệ An"
+    place: str = ""
     issued_on: dt.date | None = None
     narrative: str = ""
     signatories: tuple[Signatory, ...] = ()

@@ -43,7 +43,7 @@ DEFAULT_RECIPIENTS = {
     "- Các huyện đoàn, thành đoàn, thị đoàn;\n- Lưu: VT.",
     Kind.FINAL: "- Bộ Công an (để báo cáo);\n- Trung ương Đoàn (để báo cáo);\n"
     "- Ban Giám đốc Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;\n- Lưu: VT.",
-    Kind.DISTRICT: "- Công an tỉnh Nghệ An;\n- Ban Thường vụ Tỉnh đoàn;\n- Lưu: VT.",
+    Kind.DISTRICT: "- Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;\n- Lưu: VT.",
 }
 
 
@@ -118,7 +118,7 @@ def document_meta(*, figures: DocumentFigures, options: dict, is_draft: bool) ->
     return DocumentMeta(
         agencies=tuple(p.agency for p in chosen),
         number=nfc(options.get("number")),
-        place=figures.plan.place or "Nghệ An",
+        place=figures.plan.place or figures.plan.org_unit.name,
         issued_on=issued_on,
         narrative=_clean_text(options.get("narrative") or ""),
         signatories=tuple(signatories),

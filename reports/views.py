@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement, Indicator, Task
-from agreements.selectors import current_plan, request_scope, sub_agreement_list
+from agreements.selectors import (
+    request_plan,
+    request_plan_param,
+    request_scope,
+    sub_agreement_list,
+)
 from core.calendar import period_choices
 from core.text import by_unit_name
 from reports import charts, selectors
@@ -20,8 +25,8 @@ from reports.filters import DashboardFilters, filters_parse
 SORT_KEYS_FIXED = ("name", "status", "completeness", "timeliness")
 
 
-def _plan() -> Agreement:
-    plan = current_plan()
+def _plan(request: HttpRequest) -> Agreement:
+    plan = request_plan(request)
     if plan is None:
         raise Http404
     return plan
@@ -79,8 +84,10 @@ def _common(
 @require_safe
 def province(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
-    plan = _plan()
-    filters = filters_parse(request.GET, plan=plan, scope=scope)
+    plan = _plan(request)
+    filters = filters_parse(
+        request.GET, plan=plan, scope=scope, plan_param=request_plan_param(request)
+    )
     if filters.district is not None or not scope.sees_all:
         # A district filter, or a district user: the district's own dashboard.
         district = filters.district
@@ -150,9 +157,11 @@ def province(request: HttpRequest) -> HttpResponse:
 @require_safe
 def district(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
     scope = request_scope(request)
-    plan = _plan()
+    plan = _plan(request)
     sub_agreement = selectors.district_get(plan=plan, pk=sub_agreement_id, scope=scope)
-    filters = filters_parse(request.GET, plan=plan, scope=scope)
+    filters = filters_parse(
+        request.GET, plan=plan, scope=scope, plan_param=request_plan_param(request)
+    )
     if filters.district is not None and filters.district.pk != sub_agreement.pk:
         url = reverse("reports:district", args=[filters.district.pk])
         return redirect(url + filters.query(district=""))
@@ -163,6 +172,7 @@ def district(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
         include_provisional=filters.include_provisional,
         sort=filters.sort,
         period_invalid=filters.period_invalid,
+        plan_code=filters.plan_code,
     )
     report = selectors.province_progress(
         plan=plan,
@@ -203,13 +213,15 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     """One indicator: its trend (province, or the district filtered) and every district
     against its own target — the drill-down from an indicator to the districts."""
     scope = request_scope(request)
-    plan = _plan()
+    plan = _plan(request)
     if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query (a 500)
         raise Http404
     item = Indicator.objects.filter(plan=plan, code=code).select_related("task").first()
     if item is None:
         raise Http404
-    filters = filters_parse(request.GET, plan=plan, scope=scope)
+    filters = filters_parse(
+        request.GET, plan=plan, scope=scope, plan_param=request_plan_param(request)
+    )
     district = filters.district
     if district is None and not scope.sees_all:
         district = sub_agreement_list(scope=scope).filter(parent=plan).first()

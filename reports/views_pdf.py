@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agreements.selectors import current_plan, request_scope
+from agreements.selectors import request_plan, request_scope
 from core.text import nfc
 from reports import selectors_pdf, services_pdf
 from reports.models import DocumentKind, RenderJob
@@ -92,8 +92,8 @@ class WithdrawForm(forms.Form):
     )
 
 
-def _plan_or_404():
-    plan = current_plan()
+def _plan_or_404(request: HttpRequest):
+    plan = request_plan(request)
     if plan is None:
         raise Http404
     return plan
@@ -103,7 +103,7 @@ def _plan_or_404():
 @require_safe
 def document_index(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
-    plan = _plan_or_404()
+    plan = _plan_or_404(request)
     subs = list(selectors_pdf.sub_agreements_for(plan=plan, scope=scope))
     kinds = [(k, label) for k, label in DocumentKind.choices if scope.sees_all or k == "district"]
     return render(
@@ -111,7 +111,7 @@ def document_index(request: HttpRequest) -> HttpResponse:
         "reports/documents/index.html",
         {
             "plan": plan,
-            "issued": selectors_pdf.issued_report_list(scope=scope)[:100],
+            "issued": selectors_pdf.issued_report_list(scope=scope).filter(plan=plan)[:100],
             "kinds": kinds,
             "periods": selectors_pdf.period_choices(plan=plan),
             "sub_agreements": subs,
@@ -125,7 +125,7 @@ def document_draft(request: HttpRequest) -> HttpResponse:
     """The draft of one document: its figures, what changed since the last issued one, and
     the form for the text, number and signatory. GET parameters choose the document."""
     scope = request_scope(request)
-    plan = _plan_or_404()
+    plan = _plan_or_404(request)
     kind = request.GET.get("kind", Kind.PROVINCIAL)
     if kind not in Kind.CHOICES:
         raise Http404

@@ -43,3 +43,34 @@ def test_reporting_pages_are_accessible(page, live_server, world):
         reverse("activities:report_detail", args=[report.pk]),
     ):
         assert_accessible(page, live_server.url + url)
+
+
+def test_plan_pages_are_accessible_and_fit_a_phone(page, live_server, world):
+    """The archive, the next-plan form and a page of a closed plan with the plan switcher, on
+    the phone-sized screen of the ``page`` fixture (no sideways scrolling)."""
+    import datetime as dt
+
+    from agreements.models import Agreement
+    from tests import factories as f
+
+    Agreement.objects.filter(pk=world.plan.pk).update(
+        status=Agreement.Status.CLOSED, closed_on=dt.date(2025, 8, 15)
+    )
+    f.PlanFactory(
+        code="KH-MOI",
+        title="Kế hoạch phối hợp giai đoạn tiếp theo",
+        org_unit=world.province,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2030, 12, 31),
+        status=Agreement.Status.DRAFT,
+    )
+    login(page, live_server, world.staff.username)
+    for url in (
+        reverse("plan_list"),
+        reverse("plan_next", args=[world.plan.pk]),
+        reverse("activities:month_entry", args=[world.sub_a.pk, "2024-03"]),
+        "/",
+    ):
+        assert_accessible(page, live_server.url + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{url} is {width}px wide on a 390px screen"

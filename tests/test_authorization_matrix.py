@@ -106,6 +106,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "notifications:mark_read":     {"GET": NOT_ALLOWED, "POST": OWN_JOB},
     "notifications:mark_all_read": {"GET": NOT_ALLOWED, "POST": LOGGED_IN},
     "notifications:preferences":   {"GET": LOGGED_IN,   "POST": LOGGED_IN},
+    # Plans: everyone browses the archive; closing, starting the next plan and activating
+    # are for staff (the world plan is active with no final review: each is refused with a
+    # message and a redirect, "ok").
+    "plan_list":                  {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "plan_close":                 {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
+    "plan_next":                  {"GET": REVIEWERS,    "POST": REVIEWERS},
+    "plan_activate":              {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
 }
 # fmt: on
 
@@ -178,6 +185,8 @@ def _render_job(ctx, other):
 
 def _notification(ctx, other):
     return (ctx.notification_b if other else ctx.notification_a).pk
+def _plan(ctx, other):
+    return ctx.plan.pk
 
 
 def _issued_report(ctx, other):
@@ -199,6 +208,9 @@ KWARGS_BY_URL = {
     "pdf:job_download": {"pk": _render_job},
     "pdf:issued_download": {"pk": _issued_report},
     "pdf:issued_withdraw": {"pk": _issued_report},
+    "plan_close": {"pk": _plan},
+    "plan_next": {"pk": _plan},
+    "plan_activate": {"pk": _plan},
 }
 
 

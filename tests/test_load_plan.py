@@ -22,7 +22,7 @@ from agreements.models import (
     UnitSuccession,
 )
 from agreements.selectors import former_districts
-from tests.conftest import AFTER_PLAN
+from tests.conftest import AFTER_PLAN, VIETNAM
 
 
 def snapshot() -> str:
@@ -89,19 +89,46 @@ def test_load_demo_creates_sample_months_and_users(real_plan):
     assert MonthlyReport.objects.filter(is_sample=False).count() == 0
     assert MonthlyReport.objects.filter(is_sample=True, status="approved").count() > 400
     assert MonthlyReport.objects.filter(status="returned").exists()
-    # An officer and a Police viewer for every district and every commune.
-    assert Membership.objects.filter(role="district_officer").count() == Agreement.objects.filter(
-        parent__isnull=False
-    ).count()
+    # An officer and a Police viewer for every district and every commune (a commune has a
+    # sub-agreement in each plan, one officer for both).
+    assert (
+        Membership.objects.filter(role="district_officer").count()
+        == Agreement.objects.filter(parent__isnull=False).values("org_unit").distinct().count()
+    )
     # The communes report July–December 2025 (sample figures).
     assert MonthlyReport.objects.filter(
         sub_agreement__org_unit__kind__in=["commune", "ward"], month__gte="2025-07-01"
     ).exists()
-    assert Target.objects.filter(agreement__parent__isnull=True, year__isnull=True).count() == 13
+    # 13 whole-plan targets for the plan and for the sample next plan.
+    assert Target.objects.filter(agreement__parent__isnull=True, year__isnull=True).count() == 26
     # Running it again replaces the sample months instead of duplicating them.
     count = MonthlyReport.objects.count()
     call_command("load_demo", "--password", "Mật-khẩu-demo-1", stdout=io.StringIO())
     assert MonthlyReport.objects.count() == count
+    assert Agreement.objects.filter(parent__isnull=True).count() == 2
+
+
+@time_machine.travel(dt.datetime(2026, 3, 20, 10, 0, tzinfo=VIETNAM))
+def test_load_demo_adds_a_sample_next_plan_with_the_communes_and_2026_months(real_plan):
+    from activities.models import MonthlyReport
+    from agreements.selectors import current_plan
+
+    call_command("load_demo", "--password", "Mật-khẩu-demo-1", stdout=io.StringIO())
+    sample = Agreement.objects.get(code="KH-2026-2030-MAU")
+    assert sample.title.startswith("[Mẫu]") and sample.status == "active"
+    assert current_plan() == sample
+    kinds = set(sample.sub_agreements.values_list("org_unit__kind", flat=True))
+    assert sample.sub_agreements.count() == 130 and kinds == {"commune", "ward"}
+    assert sample.tasks.count() == 3 and sample.indicators.count() == 13
+    months = set(
+        MonthlyReport.objects.filter(sub_agreement__parent=sample).values_list("month", flat=True)
+    )
+    assert months and min(months) == dt.date(2026, 1, 1) and max(months) <= dt.date(2026, 3, 1)
+    assert not MonthlyReport.objects.filter(sub_agreement__parent=sample, is_sample=False)
+    # The 2023–2025 plan keeps its sample months and stays active (no final review issued).
+    plan = Agreement.objects.get(code="KH-2023-2025")
+    assert plan.status == "active"
+    assert MonthlyReport.objects.filter(sub_agreement__parent=plan).count() > 1000
 
 
 # --- The 2025 map -----------------------------------------------------------------------------

@@ -72,6 +72,8 @@ def docs(world):
     """The small world plus what documents need: the two provincial agencies as parties
     with signatories, district parties, targets, baselines and approved Q3/2024 months
     (district B misses July)."""
+    world.plan.place = "Nghệ An"  # the place line of the documents (plan data, not code)
+    world.plan.save(update_fields=["place"])
     police = f.AgencyFactory(
         code="CA_TINH",
         name="Công an tỉnh Nghệ An",

@@ -6,8 +6,8 @@ from django.urls import reverse
 from activities.models import MonthlyReport
 from tests import factories as f
 
-# Session, user, scope, sub-agreement, report, indicators, values ×3, history, sample flag,
-# the bell's unread count…
+# Session, user, scope, plans (one query for the plan choice and the switcher), sub-agreement,
+# report, indicators, values ×3, history, sample flag, the bell's unread count…
 ENTRY_PAGE_QUERIES = 13
 SAVED_ENTRY_PAGE_QUERIES = 16
 # Includes savepoints: atomic service calls nest inside the test transaction.

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from activities.demo import demo_reports, demo_targets, demo_users
-from agreements.selectors import current_plan
+from activities.demo import SAMPLE_PLAN, demo_next_plan, demo_reports, demo_targets, demo_users
+from agreements.models import Agreement
 from core import calendar
 
 
@@ -15,15 +15,31 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2023)
 
     def handle(self, *args, **options):
-        plan = current_plan()
+        plan = (
+            Agreement.objects.filter(parent__isnull=True)
+            .exclude(code=SAMPLE_PLAN.code)
+            .order_by("-start_date")
+            .first()
+        )
         if plan is None:
             raise CommandError("No plan loaded: run `python manage.py load_plan` first.")
+        # The loaded plan, then a sample next plan started from it by the staff's service.
+        sample_plan = demo_next_plan(previous=plan)
         password, logins = demo_users(password=options["password"])
-        demo_targets(plan=plan)
-        count = demo_reports(plan=plan, today=calendar.today(), seed=options["seed"])
+        today = calendar.today()
+        count = 0
+        for each in (plan, sample_plan):
+            demo_targets(plan=each)
+            count += demo_reports(
+                plan=each,
+                today=today,
+                seed=options["seed"],
+                stock_since=calendar.agreement_months(plan)[0],
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Sample data: {count} monthly reports (marked as sample data).")
         )
+        self.stdout.write(f"Sample next plan: {sample_plan.title} ({sample_plan.code}).")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {password})")
         for username, role, unit in logins:

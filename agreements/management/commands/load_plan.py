@@ -4,7 +4,7 @@ from agreements.services import plan_load
 
 
 class Command(BaseCommand):
-    help = "Load the Nghệ An 2023–2025 cooperation plan (idempotent)."
+    help = "Load the cooperation plan in agreements/plan_data.py (idempotent)."
 
     def handle(self, *args, **options):
         counts = plan_load()
