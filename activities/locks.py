@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from activities.models import LateEntryGrant, MonthlyReport
 from agreements.models import Agreement
+from agreements.selectors import plan_read_only_reason
 from core import calendar
 from core.scope import UserScope
 
@@ -61,8 +62,9 @@ def entry_lock(
     whether staff granted late entry for it (None: looked up, one query, only when the plan's
     late-entry rule applies)."""
     unit = sub_agreement.org_unit
-    if calendar.is_closed(sub_agreement):
-        return EntryLock(CLOSED, _("The plan is closed: no more figures are taken."))
+    closed = plan_read_only_reason(sub_agreement)
+    if closed:
+        return EntryLock(CLOSED, closed)
     if unit.valid_to and month > calendar.month_start(unit.valid_to):
         return EntryLock(
             UNIT_ENDED,

@@ -297,6 +297,12 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     action = request.POST.get("action")
     filters = _filters_from(request.POST)
+    closed = plan_read_only_reason(report.sub_agreement)
+    if closed:
+        # Refused before the confirmation step: nothing about a closed plan's month can be
+        # decided any more.
+        messages.error(request, closed)
+        return redirect(_detail_url(report.pk, filters))
     service = {
         "approve": services.report_approve,
         "return": services.report_return,

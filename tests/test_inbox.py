@@ -122,7 +122,7 @@ def test_inbox_queries_do_not_grow_with_units(client, world, django_assert_max_n
     # Session, user, scope, the filtered months, warnings (2), units for the filter, late
     # units (2), the former districts for the filter (2), the bell, messages…
     for params in ({}, {"warnings": "yes"}, {"unit": world.sub_a.pk, "waited": 3}):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             assert client.get(url, params).status_code == 200
     report = MonthlyReport.objects.filter(status="submitted").first()
     with django_assert_max_num_queries(30):

@@ -549,9 +549,9 @@ def test_home_and_dashboard_queries_do_not_grow_with_the_number_of_plans(
         )
     f.MonthlyReportFactory(sub_agreement=world.sub_a, month=world.month, status="submitted")
     client.force_login(world.staff)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         assert client.get(reverse("home")).status_code == 200
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(32):
         assert client.get(reverse("reports:province")).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("plan_list")).status_code == 200

@@ -8,8 +8,8 @@ from tests import factories as f
 
 # Session, user, scope, plans (one query for the plan choice and the switcher), sub-agreement,
 # report, indicators, values ×3, history, sample flag, the bell's unread count…
-ENTRY_PAGE_QUERIES = 13
-SAVED_ENTRY_PAGE_QUERIES = 16
+ENTRY_PAGE_QUERIES = 14
+SAVED_ENTRY_PAGE_QUERIES = 17
 # Includes savepoints: atomic service calls nest inside the test transaction.
 SAVE_QUERIES = 26
 
