@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "agreements",
     "activities",
     "reports",
+    # The open API at /api/v1/ (django-ninja; listed so its docs use the bundled Swagger UI
+    # from our static files, which the Content-Security-Policy allows, not a CDN).
+    "api",
+    "ninja",
     # Django's task framework (backport of django.tasks) and its database queue. Listed after
     # `cooperation`, whose `db_worker` (a wrapper that first fails orphaned render jobs)
     # takes precedence over the library's command of the same name.

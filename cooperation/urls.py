@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from api.views import api
 from cooperation import views
 
 admin.site.site_header = _("Hợp tác — administration")
@@ -30,4 +31,6 @@ urlpatterns = [
     path("documents/", include("reports.urls_pdf")),
     path("audit/", include("activities.urls_audit")),
     path("", include("agreements.urls")),
+    # The open API, versioned in its path: a change that breaks clients becomes /api/v2/.
+    path("api/v1/", api.urls),
 ]

@@ -18,6 +18,7 @@ ALLOWED = {
     "agreements": {"core", "audit"},
     "activities": {"core", "audit", "agreements"},
     "reports": {"core", "audit", "agreements", "activities"},
+    "api": {"core", "audit", "agreements", "activities", "reports"},
 }
 PROJECT = {*ALLOWED, "cooperation"}
 
