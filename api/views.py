@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, NinjaAPI, Query
 from ninja.openapi.docs import Swagger
@@ -74,6 +74,13 @@ def _period(plan: Agreement, key: str | None):
 
 def _sub_agreement(pk: int, caller: ApiCaller) -> Agreement:
     return activity_selectors.sub_agreement_get(pk=pk, scope=caller.scope)
+
+
+def _unit_filter(pk: int | None, caller: ApiCaller) -> int | None:
+    # Another district named in a filter is a 404, as on the pages, not an empty list.
+    if pk is not None and not caller.scope.can_read_unit(pk):
+        raise Http404
+    return pk
 
 
 # --- The plan and its reference data --------------------------------------------------------
@@ -152,7 +159,11 @@ def sub_agreement_list(
     caller = _caller(request)
     the_plan = api_selectors.plan_get(pk=plan, scope=caller.scope)
     page = api_selectors.sub_agreements(
-        scope=caller.scope, plan=the_plan, unit_id=unit, limit=limit, offset=offset
+        scope=caller.scope,
+        plan=the_plan,
+        unit_id=_unit_filter(unit, caller),
+        limit=limit,
+        offset=offset,
     )
     return _page(page, present.sub_agreement)
 
@@ -257,7 +268,7 @@ def report_list(
         plan=the_plan,
         period=_period(the_plan, period) if period else None,
         sub_agreement_id=sub_agreement,
-        unit_id=unit,
+        unit_id=_unit_filter(unit, caller),
         status=status,
         limit=limit,
         offset=offset,
