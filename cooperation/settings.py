@@ -210,6 +210,10 @@ TASKS = {
     }
 }
 
+# Requests a minute per API token (or session user), counted in the default cache: with
+# several app servers, point CACHES at a shared Redis or memcached so they count together.
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=120)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Without these django-import-export lets any staff account import into any model it shows.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
