@@ -40,7 +40,9 @@ class ApiCaller:
 
     @property
     def rate_key(self) -> str:
-        return f"token:{self.token.pk}" if self.token else f"user:{self.user.pk}"
+        # By the token's hash rather than its id: ids can be reused (SQLite after a rollback),
+        # a hash names one token for ever.
+        return f"token:{self.token.key_hash[:24]}" if self.token else f"user:{self.user.pk}"
 
 
 class TokenAuth(HttpBearer):

@@ -172,10 +172,6 @@ def report_detail(*, pk: int, scope: UserScope) -> MonthlyReport:
 
 
 def report_for_month(*, sub_agreement: Agreement, month: dt.date) -> MonthlyReport | None:
-    return _reports_all().filter(sub_agreement=sub_agreement, month=month).first()
-
-
-def _reports_all() -> QuerySet[MonthlyReport]:
-    return MonthlyReport.objects.select_related("sub_agreement__org_unit").prefetch_related(
-        Prefetch("values", queryset=ActivityValue.objects.select_related("indicator"))
-    )
+    """The month's report if it has one (the caller has already scoped the sub-agreement);
+    the write path locks it again itself."""
+    return MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month).first()
