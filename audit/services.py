@@ -1,7 +1,9 @@
 """Writes to the audit trail. Callers pass what happened; nothing here knows the other apps'
 models, so any app may record (agreements, activities, reports, the administration)."""
 
-from collections.abc import Iterable
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Permission
@@ -11,6 +13,21 @@ from audit.models import AuditEvent
 
 # Never written to the trail, whatever the model: a password hash is a secret even hashed.
 SECRET_FIELDS = frozenset({"password"})
+
+# How the change reached the portal when it was not a person at a page: the API names the
+# system's token here, so every event the write path records says so in its reason, without
+# the write path (activities.services) having to know where its caller came from.
+_via: contextvars.ContextVar[str] = contextvars.ContextVar("audit_via", default="")
+
+
+@contextlib.contextmanager
+def audit_via(description: str) -> Iterator[None]:
+    """Inside this block every event recorded adds ``description`` to its reason."""
+    reset = _via.set(description)
+    try:
+        yield
+    finally:
+        _via.reset(reset)
 
 
 def _plain(value):
@@ -74,6 +91,8 @@ def audit_build(
     """An unsaved event, for callers that write many at once (``audit_record_bulk``)."""
     if action not in AuditEvent.Action.values:
         raise ValueError(f"Unknown audit action: {action!r}")
+    if via := _via.get():
+        reason = f"{reason} ({via})" if reason else via
     return AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,

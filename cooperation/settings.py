@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     # issued reports).
     "notifications",
     "reports",
+    # The open API at /api/v1/ (django-ninja; listed so its docs use the bundled Swagger UI
+    # from our static files, which the Content-Security-Policy allows, not a CDN).
+    "api",
+    "ninja",
     # Django's task framework (backport of django.tasks) and its database queue. Listed after
     # `cooperation`, whose `db_worker` (a wrapper that first fails orphaned render jobs)
     # takes precedence over the library's command of the same name.
@@ -209,6 +213,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Requests a minute per API token (or session user), counted in the default cache: with
+# several app servers, point CACHES at a shared Redis or memcached so they count together.
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=120)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Without these django-import-export lets any staff account import into any model it shows.

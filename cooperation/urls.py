@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from api.views import api
 from cooperation import views, views_plans
 
 admin.site.site_header = _("Hợp tác — administration")
@@ -35,4 +36,6 @@ urlpatterns = [
     path("audit/", include("activities.urls_audit")),
     path("notifications/", include("notifications.urls")),
     path("", include("agreements.urls")),
+    # The open API, versioned in its path: a change that breaks clients becomes /api/v2/.
+    path("api/v1/", api.urls),
 ]

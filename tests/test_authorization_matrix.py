@@ -116,9 +116,11 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 # fmt: on
 
-# Not walked here: the admin has its own tests (tests/test_security_admin.py), set_language
-# is Django's and takes no data of ours, static files are served by whitenoise.
-SKIPPED_PREFIXES = ("admin:",)
+# Not walked here: the admin has its own tests (tests/test_security_admin.py), the API its
+# own matrix over every operation of its schema (tests/test_api_authorization.py: tokens and
+# JSON answers, not logins and redirects), set_language is Django's and takes no data of
+# ours, static files are served by whitenoise.
+SKIPPED_PREFIXES = ("admin:", "api:")
 SKIPPED_NAMES = {"set_language"}
 
 

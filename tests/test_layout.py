@@ -19,6 +19,7 @@ ALLOWED = {
     "activities": {"core", "audit", "agreements"},
     "notifications": {"core", "audit", "agreements", "activities"},
     "reports": {"core", "audit", "agreements", "activities", "notifications"},
+    "api": {"core", "audit", "agreements", "activities", "notifications", "reports"},
 }
 PROJECT = {*ALLOWED, "cooperation"}
 
