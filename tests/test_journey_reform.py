@@ -100,6 +100,8 @@ def test_staff_record_a_split_and_the_communes_month_reaches_the_final_review(
     page.goto(f"{live_server.url}/review/")
     page.get_by_role("link", name=re.compile("Xã Anh Một 08.2025")).click()
     page.get_by_role("button", name="Duyệt", exact=True).click()
+    # The decision is confirmed once more before it is made.
+    page.get_by_role("button", name="Xác nhận duyệt").click()
     expect(page.get_by_text("Đã duyệt: Xã Anh Một")).to_be_visible()
 
     # The final review: the commune's 40 patrols are on Anh Sơn's line, with A's own 11.
