@@ -50,6 +50,16 @@ def percent_of(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     return (part / whole * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def ratio_percent(numerator: int | None, denominator: int | None) -> Decimal | None:
+    """A ratio indicator's rate from summed parts, to two decimals; a zero (or missing)
+    denominator has no rate, not 0 %. Never an average of rates."""
+    if not denominator:
+        return None
+    return (Decimal(numerator or 0) / Decimal(denominator) * HUNDRED).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
+
+
 def relative_change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     """Relative change in percent; None when there is nothing to compare with."""
     if now is None or not before:

@@ -24,7 +24,7 @@ Rules every function follows (see reports/API.md):
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
@@ -76,6 +76,7 @@ from reports.results import (  # noqa: F401 (the selectors' result types, re-exp
     TrendPoint,
     percent_of,
     progress_status,
+    ratio_percent,
     relative_change,
 )
 from reports.targets import (
@@ -183,12 +184,12 @@ def _achieved(
         key = (row["indicator_id"], row.get("report__sub_agreement_id"))
         if row["indicator__aggregation"] == Aggregation.RATIO:
             numerator, denominator = row["numerator_sum"], row["denominator_sum"]
-            value = None
-            if denominator:  # a zero denominator has no rate, not 0 %
-                value = (Decimal(numerator) / Decimal(denominator) * HUNDRED).quantize(
-                    Decimal("0.01"), ROUND_HALF_UP
-                )
-            result[key] = Achieved(value, numerator, denominator, row["provisional"] > 0)
+            result[key] = Achieved(
+                ratio_percent(numerator, denominator),
+                numerator,
+                denominator,
+                row["provisional"] > 0,
+            )
         elif row["total"] is not None:
             result[key] = Achieved(Decimal(row["total"]), provisional=row["provisional"] > 0)
     # Stocks: each unit's value in its latest counted month of the window, then summed. A
@@ -412,14 +413,9 @@ def _combined(indicator: Indicator, parts: list[Achieved | None]) -> Achieved | 
     if indicator.is_ratio:
         numerator = sum(part.numerator or 0 for part in parts)
         denominator = sum(part.denominator or 0 for part in parts)
-        value = (
-            (Decimal(numerator) / Decimal(denominator) * HUNDRED).quantize(
-                Decimal("0.01"), ROUND_HALF_UP
-            )
-            if denominator
-            else None
+        return Achieved(
+            ratio_percent(numerator, denominator), numerator, denominator, provisional
         )
-        return Achieved(value, numerator, denominator, provisional)
     values = [part.value for part in parts if part.value is not None]
     return Achieved(sum(values, Decimal(0)) if values else None, provisional=provisional)
 
@@ -702,13 +698,8 @@ def _flow_series(
     ):
         indicator_id, month = row["indicator_id"], row["report__month"]
         if row["indicator__aggregation"] == Aggregation.RATIO:
-            denominator = row["denominator_sum"]
-            series[indicator_id][month] = (
-                (Decimal(row["numerator_sum"]) / Decimal(denominator) * HUNDRED).quantize(
-                    Decimal("0.01"), ROUND_HALF_UP
-                )
-                if denominator
-                else None
+            series[indicator_id][month] = ratio_percent(
+                row["numerator_sum"], row["denominator_sum"]
             )
         else:
             total = row["total"]
