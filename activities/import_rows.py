@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from activities import locks
 from activities.import_files import RawRow
 from activities.models import ActivityValue, MonthlyReport
-from activities.services import ValueInput, figure_errors
+from activities.services import ValueInput, figure_errors, value_snapshot
 from activities.spreadsheet import HEADER, NUMBER_COLUMNS
 from agreements.models import Agreement, Indicator
 from core import calendar
@@ -92,14 +92,6 @@ PREVIEW_STATUSES = ("new", "changed", "unchanged", "locked", "skipped", "error")
 
 # Locks an import reports per row; status locks (submitted, approved) have their own message.
 IMPORT_LOCKS = (locks.CLOSED, locks.UNIT_ENDED, locks.LATE)
-
-
-def _figures(value: int | None, numerator, denominator, comment: str) -> dict:
-    return {"value": value, "numerator": numerator, "denominator": denominator, "comment": comment}
-
-
-def _snapshot(value: ActivityValue) -> dict:
-    return _figures(value.value, value.numerator, value.denominator, value.comment)
 
 
 def import_plan_build(
@@ -245,7 +237,7 @@ def import_plan_build(
             )
             continue
         seen[identity] = raw.number
-        row.new = _figures(value, numerator, denominator, comment)
+        row.new = ValueInput(value, numerator, denominator, comment).as_dict()
         parsed.append((row, sub_agreement, indicator, month))
 
     file_errors: list[str] = []
@@ -286,7 +278,7 @@ def import_plan_build(
             )
             closed_locks[pair] = lock if lock and lock.kind in IMPORT_LOCKS else None
         current = existing.get((report.pk, indicator.pk)) if report else None
-        row.old = _snapshot(current) if current else None
+        row.old = value_snapshot(current) if current else None
         row.target = (sub_agreement.pk, indicator.pk, month.isoformat())
         if row.old == row.new:
             row.status = "unchanged"
