@@ -3,7 +3,7 @@ queries, whatever the number of districts, months or indicators."""
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -38,16 +38,29 @@ def sub_agreement_get(*, pk: int, scope: UserScope) -> Agreement:
     return agreement
 
 
-def report_get(*, pk: int, scope: UserScope) -> MonthlyReport:
+def _reports_in_scope(scope: UserScope) -> QuerySet[MonthlyReport]:
     queryset = MonthlyReport.objects.select_related(
         "sub_agreement__org_unit", "sub_agreement__parent", "submitted_by", "reviewed_by"
     )
     if not scope.sees_all:
         queryset = queryset.filter(sub_agreement__org_unit_id__in=scope.district_unit_ids)
-    report = queryset.filter(pk=pk).first()
+    return queryset
+
+
+def report_get(*, pk: int, scope: UserScope) -> MonthlyReport:
+    report = _reports_in_scope(scope).filter(pk=pk).first()
     if report is None:
         raise Http404
     return report
+
+
+def reports_get(*, pks: Sequence[int], scope: UserScope) -> list[MonthlyReport]:
+    """Several reports in the order asked, in one query; 404 if any is unknown or out of
+    scope, as report_get."""
+    found = {report.pk: report for report in _reports_in_scope(scope).filter(pk__in=pks)}
+    if set(pks) - set(found):
+        raise Http404
+    return [found[pk] for pk in pks]
 
 
 @dataclass(frozen=True)
@@ -214,10 +227,8 @@ def parse_id(text: str | None) -> int | None:
 
 
 def _int_or_none(text: str | None) -> int | None:
-    text = (text or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
-        return None
-    return int(text) or None
+    """An id or a count from a filter; 0 means no filter."""
+    return parse_id(text) or None
 
 
 def inbox_filters_parse(params: Mapping[str, str]) -> InboxFilters:

@@ -14,7 +14,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from activities import events, locks
-from activities.checks import soft_warnings
+from activities.checks import soft_warnings, soft_warnings_many
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, LateEntryGrant, MonthlyReport
 from agreements.models import Agreement, Indicator
 from agreements.selectors import plan_read_only_reason
@@ -660,10 +660,12 @@ def report_approve_many(
     unusual figure (a soft-check warning, explained or not — those deserve a look) refuses
     the whole batch, saying which month."""
     _require(scope.can_review, _("Only provincial staff can review reports."))
+    # One look at every month's figures (two queries), not one per month.
+    warnings = soft_warnings_many(reports=[report for report, _version in reports])
     approved = []
     for report, version in reports:
         name = f"{report.sub_agreement.org_unit.name}, {report.month:%m/%Y}"
-        if soft_warnings(report=report):
+        if warnings.get(report.pk):
             raise ValidationError(
                 _("%(month)s has unusual figures: review it on its own page.") % {"month": name}
             )

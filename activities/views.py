@@ -221,13 +221,14 @@ def review_approve_many(request: HttpRequest) -> HttpResponse:
     back = reverse("activities:review_inbox") + (
         f"?{filters.querystring()}" if filters.querystring() else ""
     )
-    chosen = []
+    versions = {}
     for text in request.POST.getlist("report")[: selectors.INBOX_PAGE_SIZE]:
         pk = selectors.parse_id(text)
         version = selectors.parse_id(request.POST.get(f"version_{text}", ""))
-        if pk is None or version is None:
-            continue
-        chosen.append((selectors.report_get(pk=pk, scope=scope), version))
+        if pk is not None and version is not None:
+            versions[pk] = version
+    reports = selectors.reports_get(pks=list(versions), scope=scope)
+    chosen = [(report, versions[report.pk]) for report in reports]
     if not chosen:
         messages.error(request, _("Tick the months to approve first."))
         return redirect(back)
