@@ -170,21 +170,16 @@ def sub_agreement_months(*, sub_agreement: Agreement, today: dt.date) -> list[Mo
     result = []
     for month in reversed(calendar.reporting_months(sub_agreement, on=today)):
         report = reports.get(month)
+        due = calendar.deadline(sub_agreement, month)
         state = calendar.month_state(
             agreement=sub_agreement,
             month=month,
             status=report.status if report else None,
             submitted_at=report.submitted_at if report else None,
             on=today,
+            due=due,
         )
-        result.append(
-            MonthStatus(
-                month=month,
-                report=report,
-                deadline=calendar.deadline(sub_agreement, month),
-                state=state,
-            )
-        )
+        result.append(MonthStatus(month=month, report=report, deadline=due, state=state))
     return result
 
 
@@ -308,11 +303,15 @@ def _inbox_row(report: MonthlyReport, *, status: str, today: dt.date, warnings) 
     agreement = report.sub_agreement
     due = calendar.deadline(agreement, report.month)
     since = getattr(report, _since_field(status)) or report.updated_at
-    submitted_on = calendar.local_date(report.submitted_at) if report.submitted_at else None
-    if status in calendar.DONE_STATUSES and submitted_on is not None:
-        late = submitted_on > due
-    else:
-        late = today > due
+    state = calendar.month_state(
+        agreement=agreement,
+        month=report.month,
+        status=report.status,
+        submitted_at=report.submitted_at,
+        on=today,
+        due=due,
+    )
+    late = calendar.is_flagged_late(state, due=due, on=today)
     return InboxRow(
         report=report,
         deadline=due,

@@ -251,13 +251,15 @@ def month_state(
     status: str | None,
     submitted_at: dt.datetime | None,
     on: dt.date | None = None,
+    due: dt.date | None = None,
 ) -> str:
     """One month of one sub-agreement: on time, late, returned, missing, not due (before its
     deadline) or outside the agreement. ``status`` and ``submitted_at`` are its report's
-    (None when there is none). Late means submitted on a local day after the deadline."""
+    (None when there is none). Late means submitted on a local day after the deadline.
+    ``due``: the month's deadline when the caller has it already (a grid of many cells)."""
     if not in_agreement(agreement, month):
         return OUTSIDE
-    due = deadline(agreement, month)
+    due = due or deadline(agreement, month)
     if status in DONE_STATUSES:
         if submitted_at is None or local_date(submitted_at) <= due:
             return ON_TIME
@@ -272,6 +274,12 @@ def month_state(
 def is_overdue(state: str) -> bool:
     """Past the deadline and not submitted: what the late-unit list counts."""
     return state == MISSING
+
+
+def is_flagged_late(state: str, *, due: dt.date, on: dt.date) -> bool:
+    """The late flag of a month waiting for someone (the review inbox): submitted after its
+    deadline, still missing after it, or returned and not back by it."""
+    return state in (LATE, MISSING) or (state == RETURNED and on > due)
 
 
 # --- Periods ---------------------------------------------------------------------------------

@@ -510,12 +510,14 @@ def _sort_rows(rows: list[DistrictRow], sort: str, indicators: list[Indicator]) 
 
 
 def _cell(sub: Agreement, month: dt.date, report: dict | None, as_of: dt.date) -> GridCell:
+    due = calendar.deadline(sub, month)
     state = calendar.month_state(
         agreement=sub,
         month=month,
         status=report["status"] if report else None,
         submitted_at=report["submitted_at"] if report else None,
         on=as_of,
+        due=due,
     )
     if state == OUTSIDE:
         return GridCell(month=month, state=state)
@@ -524,7 +526,7 @@ def _cell(sub: Agreement, month: dt.date, report: dict | None, as_of: dt.date) -
         state=state,
         report_id=report["id"] if report else None,
         report_status=report["status"] if report else None,
-        deadline=calendar.deadline(sub, month),
+        deadline=due,
     )
 
 
