@@ -8,24 +8,18 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from activities.spreadsheet import COLUMNS, HEADER, SHEET_NAME
+from core.cells import is_blank
 from core.text import nfc
-from core.workbook import (  # noqa: F401 (re-exported for existing callers)
-    DEFAULT_MAX_ROWS,
+from core.workbook import (
     ImportFileError,
-    blank,
-    check_archive,
-    column_letter,
     csv_table,
     csv_unreadable,
-    damaged,
     json_safe,
     letters,
     max_bytes,
     max_rows,
     open_workbook,
     read_sheet,
-    read_xlsx_table,
-    scan_archive,
     size_text,
     sniff,
     stray_cell,
@@ -45,7 +39,7 @@ def header_map(header: list, *, letters: list[str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     errors = []
     for index, cell in enumerate(header):
-        if blank(cell):
+        if is_blank(cell):
             continue
         key = expected.get(nfc(str(cell)).casefold())
         if key is None:
@@ -99,9 +93,9 @@ def rows_from_table(
         if read > 2 * limit:
             raise too_many_rows()
         values = list(values)
-        if all(blank(v) for v in values):
+        if all(is_blank(v) for v in values):
             continue
-        stray = [i for i, v in enumerate(values) if i not in used and not blank(v)]
+        stray = [i for i, v in enumerate(values) if i not in used and not is_blank(v)]
         if stray:
             raise stray_cell(number, stray[0] + 1)
         if len(rows) >= limit:

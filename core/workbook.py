@@ -22,7 +22,6 @@ shared strings, number formats —, once the scan has bounded them. Its read-onl
 not used for the rows: it pads every row to the widest column it has heard of (a single cell at
 column XFD makes every row 16.384 cells) and fills gaps in the row numbers with empty rows."""
 
-
 import csv
 import datetime as dt
 import io
@@ -100,9 +99,6 @@ def json_safe(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-blank = is_blank  # the one definition, in core/cells.py
 
 
 def damaged() -> ImportFileError:
@@ -446,7 +442,7 @@ class _SheetReader:
             self._phonetic -= 1
         elif tag == "c" and self._row is not None:
             value = self._value("".join(self._text))
-            if not blank(value):
+            if not is_blank(value):
                 if self._column > MAX_COLUMNS:
                     raise stray_cell(self._row_number, self._column)
                 self._row[self._column] = value
@@ -551,7 +547,7 @@ def read_xlsx_table(content: bytes) -> tuple[list, list[list]]:
                 raise too_many_rows()
             width = len(header)
             for index, value in enumerate(values[width:], start=width + 1):
-                if not blank(value):
+                if not is_blank(value):
                     raise stray_cell(number, index)
             rows.extend([None] * width for _gap in range(number - last - 1))
             rows.append((values + [None] * width)[:width])
@@ -564,8 +560,6 @@ def read_xlsx_table(content: bytes) -> tuple[list, list[list]]:
 
     (header, rows), _merged = read_sheet(workbook, workbook.active, consume)
     return header, rows
-
-
 
 
 # --- CSV -------------------------------------------------------------------------------------

@@ -95,10 +95,6 @@ class DistrictLine:
         return name
 
     @property
-    def grid_row(self) -> GridRow | None:
-        return self.grid_rows[0] if self.grid_rows else None
-
-    @property
     def months_due(self) -> int:
         return sum(row.due for row in self.grid_rows)
 

@@ -9,8 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from activities.import_files import ImportFileError, column_letter, read_upload
+from activities.import_files import ImportFileError, read_upload
 from agreements.models import Target
+from core.workbook import column_letter
 from tests import bombs
 from tests.excel_helpers import snapshot
 from tests.test_target_import import preview as target_preview
