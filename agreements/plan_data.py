@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from agreements.naming import short_name
+
 PROVINCE = {"code": "NA", "name": "Tỉnh Nghệ An", "kind": "province"}
 
 # (code, unit name, kind, Youth Union body, Police unit). Order as in domain.md.
@@ -254,18 +256,7 @@ COMMUNES_FROM = dt.date(2025, 7, 1)
 COMMUNES_BASIS = "NQ 1678/NQ-UBTVQH15"
 # The district-level unit a former-district name in the map file means (after the 2024
 # merger: "Vinh" includes the former Cửa Lò and four Nghi Lộc communes).
-_LEVEL_WORDS = ("Thành phố ", "Thị xã ", "Huyện ")
-
-
-def _bare(name: str) -> str:
-    """ "Thị xã Hoàng Mai" → "Hoàng Mai"."""
-    for word in _LEVEL_WORDS:
-        if name.startswith(word):
-            return name.removeprefix(word)
-    return name
-
-
-DISTRICT_CODES = {_bare(name): code for code, name, *_rest in DISTRICTS}
+DISTRICT_CODES = {short_name(name): code for code, name, *_rest in DISTRICTS}
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMUNES_FILE = DATA_DIR / "nghean_communes_2025.csv"
 
@@ -282,11 +273,7 @@ class Commune:
 
     @property
     def short_name(self) -> str:
-        return self.name.split(" ", 1)[1]
-
-    @property
-    def level_word(self) -> str:
-        return "phường" if self.kind == "ward" else "xã"
+        return short_name(self.name)
 
 
 def communes_2025() -> list[Commune]:

@@ -24,7 +24,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Min, Q
 from django.utils.translation import gettext as _
 
+from agreements import plan_data
 from agreements.models import Agency, Agreement, Membership, OrgUnit, UnitSuccession
+from agreements.naming import (
+    POLICE_ABBREVIATION,
+    POLICE_NAME,
+    UNION_ABBREVIATION,
+    UNION_NAME,
+    short_name,
+)
 from core.text import nfc
 from core.workbook import (
     ImportFileError,
@@ -58,45 +66,12 @@ KIND_WORDS = {
     "thành phố": Kind.CITY,
     "city": Kind.CITY,
 }
-# The word before a unit's own name, and how its Youth Union and Police are named (as
-# load_plan names them: "Đoàn xã Anh Sơn", "Công an xã Anh Sơn"; "Huyện đoàn Anh Sơn").
-LEVEL_PREFIX = {
-    Kind.COMMUNE: "Xã ",
-    Kind.WARD: "Phường ",
-    Kind.DISTRICT: "Huyện ",
-    Kind.TOWN: "Thị xã ",
-    Kind.CITY: "Thành phố ",
-}
-UNION_NAME = {
-    Kind.COMMUNE: "Đoàn xã {}",
-    Kind.WARD: "Đoàn phường {}",
-    Kind.DISTRICT: "Huyện đoàn {}",
-    Kind.TOWN: "Thị đoàn {}",
-    Kind.CITY: "Thành đoàn {}",
-}
-POLICE_NAME = {
-    Kind.COMMUNE: "Công an xã {}",
-    Kind.WARD: "Công an phường {}",
-    Kind.DISTRICT: "Công an huyện {}",
-    Kind.TOWN: "Công an thị xã {}",
-    Kind.CITY: "Công an thành phố {}",
-}
-UNION_PARENT_BODY, UNION_ABBREVIATION = "BCH TỈNH ĐOÀN NGHỆ AN", "ĐTN"
-POLICE_PARENT_BODY, POLICE_ABBREVIATION = "CÔNG AN TỈNH NGHỆ AN", "CA"
 # Memberships that follow a unit: the district roles (province-wide roles hang on the
 # province, which no reform ends).
 UNIT_ROLES = (Membership.Role.DISTRICT_OFFICER, Membership.Role.DISTRICT_VIEWER)
 
 SHARED_COLUMNS = ("code", "name", "kind", "former_districts")
 PLAIN_COLUMNS = ("old_code", "new_code", "new_name", "kind")
-
-
-def short_name(name: str) -> str:
-    """ "Xã Anh Sơn" → "Anh Sơn", "Thị xã Hoàng Mai" → "Hoàng Mai"."""
-    for prefix in sorted(LEVEL_PREFIX.values(), key=len, reverse=True):
-        if name.startswith(prefix):
-            return name.removeprefix(prefix)
-    return name
 
 
 # --- Rows ---------------------------------------------------------------------------------
@@ -771,8 +746,20 @@ def _changes(
         name = names[code]
         parties = []
         for agency_kind, prefix, template, parent_body, abbreviation in (
-            (Agency.Kind.YOUTH_UNION, "DOAN", UNION_NAME, UNION_PARENT_BODY, UNION_ABBREVIATION),
-            (Agency.Kind.POLICE, "CA", POLICE_NAME, POLICE_PARENT_BODY, POLICE_ABBREVIATION),
+            (
+                Agency.Kind.YOUTH_UNION,
+                "DOAN",
+                UNION_NAME,
+                plan_data.YOUTH_UNION_PARENT_BODY,
+                UNION_ABBREVIATION,
+            ),
+            (
+                Agency.Kind.POLICE,
+                "CA",
+                POLICE_NAME,
+                plan_data.POLICE_PARENT_BODY,
+                POLICE_ABBREVIATION,
+            ),
         ):
             agency_code = f"{prefix}_{code}"
             agency = agencies.get(agency_code) or next(

@@ -20,6 +20,12 @@ from agreements.models import (
     Task,
     UnitSuccession,
 )
+from agreements.naming import (
+    POLICE_ABBREVIATION,
+    POLICE_NAME,
+    UNION_ABBREVIATION,
+    UNION_NAME,
+)
 from agreements.reforms import ReformPreview, ReformRow, reform_preview
 from audit.models import AuditEvent
 from audit.services import audit_build, audit_record, audit_record_bulk, model_snapshot
@@ -156,7 +162,7 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
                 "kind": Agency.Kind.YOUTH_UNION,
                 "org_unit": unit,
                 "parent_body": plan_data.YOUTH_UNION_PARENT_BODY,
-                "abbreviation": "ĐTN",
+                "abbreviation": UNION_ABBREVIATION,
                 "valid_to": unit.valid_to,
             },
         )
@@ -168,7 +174,7 @@ def plan_load(*, user: AbstractBaseUser | None = None) -> dict[str, int]:
                 "kind": Agency.Kind.POLICE,
                 "org_unit": unit,
                 "parent_body": plan_data.POLICE_PARENT_BODY,
-                "abbreviation": "CA",
+                "abbreviation": POLICE_ABBREVIATION,
                 "valid_to": min(unit.valid_to, plan_data.DISTRICT_POLICE_END),
             },
         )
@@ -228,16 +234,15 @@ def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dic
             {"predecessor": districts[commune.former_district], "successor": unit},
             {"on": plan_data.COMMUNES_FROM, "basis": plan_data.COMMUNES_BASIS},
         )
-        word = commune.level_word
         union = upsert(
             Agency,
             {"code": f"DOAN_{commune.code}"},
             {
-                "name": f"Đoàn {word} {commune.short_name}",
+                "name": UNION_NAME[commune.kind].format(commune.short_name),
                 "kind": Agency.Kind.YOUTH_UNION,
                 "org_unit": unit,
                 "parent_body": plan_data.YOUTH_UNION_PARENT_BODY,
-                "abbreviation": "ĐTN",
+                "abbreviation": UNION_ABBREVIATION,
                 "valid_to": None,
             },
         )
@@ -245,11 +250,11 @@ def _communes_load(*, upsert, plan: Agreement, province: OrgUnit, districts: dic
             Agency,
             {"code": f"CA_{commune.code}"},
             {
-                "name": f"Công an {word} {commune.short_name}",
+                "name": POLICE_NAME[commune.kind].format(commune.short_name),
                 "kind": Agency.Kind.POLICE,
                 "org_unit": unit,
                 "parent_body": plan_data.POLICE_PARENT_BODY,
-                "abbreviation": "CA",
+                "abbreviation": POLICE_ABBREVIATION,
                 "valid_to": None,
             },
         )
