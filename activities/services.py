@@ -196,9 +196,19 @@ def report_get_or_create(
     )
     plan_open_check(agreement=sub_agreement)
     report_month_validate(sub_agreement=sub_agreement, month=month)
+    return _month_report_create(sub_agreement=sub_agreement, month=month, version=1)
+
+
+def _month_report_create(
+    *, sub_agreement: Agreement, month: dt.date, version: int
+) -> MonthlyReport:
+    """Create the month's report, or take the one another request created a moment ago
+    (the unique constraint decides; the savepoint keeps the caller's transaction usable)."""
     try:
         with transaction.atomic():
-            return MonthlyReport.objects.create(sub_agreement=sub_agreement, month=month)
+            return MonthlyReport.objects.create(
+                sub_agreement=sub_agreement, month=month, version=version
+            )
     except IntegrityError:
         return MonthlyReport.objects.get(sub_agreement=sub_agreement, month=month)
 
@@ -213,15 +223,9 @@ def _report_for(*, sub_agreement: Agreement, month: dt.date, scope: UserScope) -
     existing = MonthlyReport.objects.filter(sub_agreement=sub_agreement, month=month).first()
     if existing is None:
         report_month_validate(sub_agreement=sub_agreement, month=month)
-        try:
-            with transaction.atomic():
-                existing = MonthlyReport.objects.create(
-                    sub_agreement=sub_agreement, month=month, version=0
-                )
-        except IntegrityError:
-            # Another request created it a moment ago; use theirs (the version check then
-            # tells this user that someone else saved first).
-            existing = MonthlyReport.objects.get(sub_agreement=sub_agreement, month=month)
+        # If another request created it a moment ago, theirs is used and the version check
+        # then tells this user that someone else saved first.
+        existing = _month_report_create(sub_agreement=sub_agreement, month=month, version=0)
     return _lock(existing)
 
 
@@ -670,9 +674,7 @@ def report_approve_many(
                 _("%(month)s has unusual figures: review it on its own page.") % {"month": name}
             )
         try:
-            approved.append(
-                report_approve(report=report, user=user, scope=scope, version=version)
-            )
+            approved.append(report_approve(report=report, user=user, scope=scope, version=version))
         except ValidationError as error:
             raise ValidationError(
                 [_("%(month)s: nothing was approved.") % {"month": name}, *error.messages]
