@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     # Above activities (it listens to its workflow events), below reports (which tells it of
     # issued reports).
     "notifications",
+    # The housing register (houses, and the households' personal data); above activities,
+    # whose month entry it pre-fills, below reports.
+    "housing",
     "reports",
     # The open API at /api/v1/ (django-ninja; listed so its docs use the bundled Swagger UI
     # from our static files, which the Content-Security-Policy allows, not a CDN).
@@ -168,6 +171,9 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# Households' personal data is kept this many years after the end of the plan the house was
+# built under, then anonymised by `manage.py housing_anonymise` (docs/personal-data.md).
+HOUSEHOLD_RETENTION_YEARS = env.int("HOUSEHOLD_RETENTION_YEARS", default=5)
 
 # Security headers. Each production default can be relaxed through the environment for local
 # HTTP use (scripts/serve and scripts/test do that); nothing relaxes them implicitly.

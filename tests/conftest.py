@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from agreements.models import Indicator, Membership, OrgUnit
 from tests import factories as f
+from tests.housing_helpers import housing  # noqa: F401  (the housing register's fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 
