@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.prefill import Suggestion
@@ -427,3 +428,52 @@ def nha_suggestions(sub_agreement: Agreement, month: dt.date) -> list[Suggestion
             label=_("from %(count)s houses") % {"count": count},
         )
     ]
+
+
+# --- History and the access log -------------------------------------------------------------
+
+
+def house_history(*, house: House) -> list:
+    """The house's audit events, newest first (they hold no personal data)."""
+    from audit.models import AuditEvent
+
+    return list(AuditEvent.objects.about("housing.house", house.pk).select_related("actor")[:50])
+
+
+@dataclass(frozen=True)
+class AccessLogPage:
+    rows: list
+    number: int
+    pages: int
+    total: int
+    user_text: str
+    day: dt.date | None
+
+
+def access_log_page(*, user_text: str, day_text: str, page: str) -> AccessLogPage:
+    """The personal-data access log for the admin role, filtered by user name and day."""
+    from housing.models import PersonalDataAccess
+
+    queryset = PersonalDataAccess.objects.select_related("user")
+    user_text = nfc(user_text)[:100]
+    if user_text:
+        queryset = queryset.filter(user__username__icontains=user_text)
+    try:
+        day = dt.date.fromisoformat(day_text) if day_text else None
+    except ValueError:
+        day = None
+    if day is not None:
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+        queryset = queryset.filter(at__gte=start, at__lt=start + dt.timedelta(days=1))
+    paginator = Paginator(queryset.order_by("-at", "-pk"), 50)
+    number = int(page) if page.isdigit() else 1
+    number = min(max(number, 1), max(paginator.num_pages, 1))
+    rows = list(paginator.page(number).object_list) if paginator.count else []
+    return AccessLogPage(
+        rows=rows,
+        number=number,
+        pages=paginator.num_pages if paginator.count else 1,
+        total=paginator.count,
+        user_text=user_text,
+        day=day,
+    )

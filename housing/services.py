@@ -78,7 +78,7 @@ class HouseholdInput:
 # --- Checks ---------------------------------------------------------------------------------
 
 
-def _require_edit(scope: UserScope, sub_agreement: Agreement) -> None:
+def require_edit(scope: UserScope, sub_agreement: Agreement) -> None:
     if not rules.can_edit_houses(scope, sub_agreement.org_unit_id):
         raise PermissionDenied(_("You cannot change this unit's housing register."))
     reason = plan_read_only_reason(sub_agreement)
@@ -156,7 +156,7 @@ def _house_values(data: HouseInput, sub_agreement: Agreement) -> dict:
     }
 
 
-def _household_values(data: HouseholdInput) -> dict:
+def household_values(data: HouseholdInput) -> dict:
     errors = {}
     values = {"head_name": nfc(data.head_name), "basis_note": nfc(data.basis_note)}
     for key, clean in (("id_number", id_number_clean), ("phone", phone_clean)):
@@ -218,7 +218,7 @@ def household_read(
 def _household_write(
     *, user: AbstractBaseUser, house: House, data: HouseholdInput, reason: str = ""
 ) -> Household | None:
-    values = _household_values(data)
+    values = household_values(data)
     household = Household.objects.select_for_update().filter(house=house).first()
     if household is None:
         if data.is_empty:
@@ -265,7 +265,7 @@ def house_create(
     data: HouseInput,
     household: HouseholdInput | None = None,
 ) -> House:
-    _require_edit(scope, sub_agreement)
+    require_edit(scope, sub_agreement)
     if household is not None and not household.is_empty:
         _require_personal(scope, sub_agreement)
     house = House(sub_agreement=sub_agreement, **_house_values(data, sub_agreement))
@@ -296,7 +296,7 @@ def house_update(
 ) -> House:
     """Change a house's details (not its status: see ``house_advance``) and, for users with
     the right, correct its household (a data subject's request goes through here too)."""
-    _require_edit(scope, house.sub_agreement)
+    require_edit(scope, house.sub_agreement)
     if household is not None:
         _require_personal(scope, house.sub_agreement)
     locked = House.objects.select_for_update().get(pk=house.pk)
@@ -329,7 +329,7 @@ def house_advance(
 ) -> House:
     """Move a house one step forward (planned → under construction → completed → handed
     over), on a day that is not in the future and not before the previous step."""
-    _require_edit(scope, house.sub_agreement)
+    require_edit(scope, house.sub_agreement)
     locked = House.objects.select_for_update().get(pk=house.pk)
     expected = locked.next_status
     if expected is None:
@@ -393,7 +393,7 @@ def _backing_approved_month(house: House) -> dt.date | None:
 def house_delete(*, user: AbstractBaseUser, scope: UserScope, house: House) -> None:
     """Remove a house entered by mistake. Refused when its completion is counted in an
     approved month: the evidence behind an official figure stays."""
-    _require_edit(scope, house.sub_agreement)
+    require_edit(scope, house.sub_agreement)
     locked = House.objects.select_for_update().get(pk=house.pk)
     month = _backing_approved_month(locked)
     if month is not None:
@@ -435,7 +435,7 @@ def house_photo_add(
 ) -> HousePhoto:
     """Check and re-encode a photo (no EXIF or GPS kept), store it and its thumbnail under
     random names. The costly decoding happens before the transaction."""
-    _require_edit(scope, house.sub_agreement)
+    require_edit(scope, house.sub_agreement)
     clean = uploads.clean_upload(upload, allowed=uploads.IMAGES)
     small = uploads.thumbnail(clean)
     name = secrets.token_hex(16)
@@ -512,7 +512,7 @@ def household_anonymise(
     date has passed. Refused while a legal duty of the state body requires keeping it (the
     record of state-funded support is kept until the retention date; Decree 13/2023 art. 16,
     Law 91/2025 art. 14)."""
-    _require_edit(scope, house.sub_agreement)
+    require_edit(scope, house.sub_agreement)
     _require_personal(scope, house.sub_agreement)
     reason = nfc(reason)
     if not reason:

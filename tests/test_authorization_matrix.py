@@ -57,6 +57,12 @@ UPLOAD_EMPTY =     "login  400     400     403      403      400   403    400"
 OWN_BATCH =        "login  ok      404     403      403      404   403    404"
 OWN_JOB =          "login  ok      404     404      404      404   404    404"
 STAFF_UPLOAD_EMPTY = "login 403     403     403      403      400   403    400"
+# The housing register: an empty form is refused as bad input by the unit's writers; an
+# upload batch is its uploader's only (anyone else: 404); personal data and the province view.
+WRITE_EMPTY =      "login  400     404     403      404      400   403    400"
+HOUSE_BATCH =      "login  ok      404     404      404      404   404    404"
+PROVINCE_WIDE =    "login  403     403     403      403      ok    ok     ok"
+ADMIN_ONLY =       "login  403     403     403      403      403   403    ok"
 
 EXPECTED: dict[str, dict[str, str]] = {
     "home":                     {"GET": LOGGED_IN,      "POST": LOGGED_IN},
@@ -113,6 +119,26 @@ EXPECTED: dict[str, dict[str, str]] = {
     "plan_close":                 {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
     "plan_next":                  {"GET": REVIEWERS,    "POST": REVIEWERS},
     "plan_activate":              {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
+    # Housing register: houses are read like the unit's months and written by its officer
+    # and staff; the household's data (its export) is for those writers only, never for
+    # leadership or the district viewer. Deleting the matrix house is refused (its completion
+    # is in an approved month), anonymising without a request is refused: "ok" redirects.
+    "housing:list":               {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    "housing:create":             {"GET": DISTRICT_WRITE, "POST": WRITE_EMPTY},
+    "housing:import_upload":      {"GET": DISTRICT_WRITE, "POST": WRITE_EMPTY},
+    "housing:detail":             {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    "housing:edit":               {"GET": DISTRICT_WRITE, "POST": WRITE_EMPTY},
+    "housing:advance":            {"GET": NOT_ALLOWED,  "POST": DISTRICT_WRITE},
+    "housing:photo_add":          {"GET": NOT_ALLOWED,  "POST": DISTRICT_WRITE},
+    "housing:delete":             {"GET": NOT_ALLOWED,  "POST": DISTRICT_WRITE},
+    "housing:household_export":   {"GET": DISTRICT_WRITE, "POST": NOT_ALLOWED},
+    "housing:anonymise":          {"GET": NOT_ALLOWED,  "POST": DISTRICT_WRITE},
+    "housing:photo":              {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    "housing:import_preview":     {"GET": HOUSE_BATCH,  "POST": NOT_ALLOWED},
+    "housing:import_confirm":     {"GET": NOT_ALLOWED,  "POST": HOUSE_BATCH},
+    "housing:export":             {"GET": PROVINCE_WIDE, "POST": NOT_ALLOWED},
+    "housing:province":           {"GET": PROVINCE_WIDE, "POST": NOT_ALLOWED},
+    "housing:access_log":         {"GET": ADMIN_ONLY,   "POST": NOT_ALLOWED},
 }
 # fmt: on
 
@@ -187,6 +213,24 @@ def _render_job(ctx, other):
 
 def _notification(ctx, other):
     return (ctx.notification_b if other else ctx.notification_a).pk
+
+
+def _house(ctx, other):
+    return (ctx.house_b if other else ctx.house_a).pk
+
+
+def _house_photo(ctx, other):
+    return (ctx.photo_b if other else ctx.photo_a).pk
+
+
+def _photo_size(ctx, other):
+    return "thumb"
+
+
+def _house_batch(ctx, other):
+    return (ctx.house_batch_b if other else ctx.house_batch_a).token
+
+
 def _plan(ctx, other):
     return ctx.plan.pk
 
@@ -203,6 +247,9 @@ KWARGS_BY_PARAMETER = {
     "token": _import_token,
     "code": _indicator_code,
     "notification_id": _notification,
+    "house_id": _house,
+    "photo_id": _house_photo,
+    "size": _photo_size,
 }
 KWARGS_BY_URL = {
     "agreements:document": {"pk": _sub_agreement},
@@ -213,6 +260,8 @@ KWARGS_BY_URL = {
     "plan_close": {"pk": _plan},
     "plan_next": {"pk": _plan},
     "plan_activate": {"pk": _plan},
+    "housing:import_preview": {"token": _house_batch},
+    "housing:import_confirm": {"token": _house_batch},
 }
 
 
@@ -293,7 +342,44 @@ def matrix_world(world, settings, tmp_path):
             recipient=officer, kind="approved", key=f"matrix-{suffix}", target="/"
         )
         setattr(world, f"notification_{suffix}", notification)
+        _matrix_house(world, suffix, officer, sub)
     return world
+
+
+def _matrix_house(world, suffix, officer, sub):
+    """A handed-over house with a household and a photo, counted in an approved month (so a
+    delete is refused), and a house-list upload with an error (so a confirm is refused)."""
+    from housing.models import House, Household, HouseImportBatch, HousePhoto
+
+    f.MonthlyReportFactory(
+        sub_agreement=sub, month=dt.date(2024, 2, 1), status=MonthlyReport.Status.APPROVED
+    )
+    house = House.objects.create(
+        sub_agreement=sub,
+        commune="Xã Thử",
+        status=House.Status.HANDED_OVER,
+        started_on=dt.date(2024, 1, 5),
+        completed_on=dt.date(2024, 2, 10),
+        handed_over_on=dt.date(2024, 2, 20),
+    )
+    Household.objects.create(
+        house=house, head_name="Hộ Thử", basis="legal_duty", retention_until=dt.date(2030, 12, 31)
+    )
+    photo = HousePhoto(house=house, content_type="image/jpeg", width=1, height=1)
+    photo.image.save("p.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+    photo.thumbnail.save("t.jpg", ContentFile(b"\xff\xd8\xff"), save=False)
+    photo.save()
+    batch = HouseImportBatch.objects.create(
+        token=f"house-{suffix}-{'x' * 30}",
+        user=officer,
+        sub_agreement=sub,
+        file_name="nha.xlsx",
+        rows=[[2, {"commune": ""}]],
+        preview={"rows": [], "counts": {"error": 1}},
+    )
+    setattr(world, f"house_{suffix}", house)
+    setattr(world, f"photo_{suffix}", photo)
+    setattr(world, f"house_batch_{suffix}", batch)
 
 
 def _user_for(role: str, ctx):
