@@ -98,7 +98,7 @@ class HouseholdForm(forms.Form):
 
 class AdvanceForm(forms.Form):
     to_status = forms.ChoiceField(choices=House.Status.choices, widget=forms.HiddenInput)
-    on = forms.DateField(label=_("Date"), widget=DateInput())
+    on = forms.DateField(label=_("Date of this step"), widget=DateInput())
 
 
 class PhotoForm(forms.Form):

@@ -299,3 +299,91 @@ def test_the_command_anonymises_only_households_past_their_retention_date(housin
     assert kept.anonymised_at is not None and kept.head_name == ""
     log = PersonalDataAccess.objects.filter(action="anonymise").order_by("at")
     assert [row.household_ids for row in log] == [[expired.pk], [kept.pk]]
+
+
+# --- Province view --------------------------------------------------------------------------
+
+
+def test_province_progress_groups_by_former_district_current_unit_and_funding(housing):
+    from agreements.models import OrgUnit, UnitSuccession
+    from housing.selectors import HouseFilters, house_list, province_housing
+
+    reform = D(2025, 7, 1)
+    commune_1 = f.OrgUnitFactory(code="C1", name="Xã Anh Sơn", kind=OrgUnit.Kind.COMMUNE)
+    commune_2 = f.OrgUnitFactory(code="C2", name="Xã Anh Sơn Đông", kind=OrgUnit.Kind.COMMUNE)
+    for commune in (commune_1, commune_2):
+        UnitSuccession.objects.create(predecessor=housing.unit_a, successor=commune, on=reform)
+    sub_c2 = f.SubAgreementFactory(
+        parent=housing.plan, org_unit=commune_2, start_date=reform, end_date=D(2025, 12, 31)
+    )
+    # District A's house now lies in commune 1; commune 2 reports its own house.
+    moved = add_house(housing, current_unit_id=commune_1.pk, planned_completion=D(2024, 6, 30))
+    hand_over(
+        housing,
+        add_house(housing, sub=sub_c2, user=housing.staff, funding_source="province"),
+        started=D(2024, 5, 1),
+        completed=D(2024, 8, 1),
+        handed=D(2024, 8, 2),
+        user=housing.staff,
+    )
+    add_house(
+        housing,
+        sub=housing.sub_b,
+        user=housing.officer_b,
+        funding_source="other",
+        funding_name="Doanh nghiệp tài trợ",
+        amount=50_000_000,
+    )
+    progress = province_housing(plan=housing.plan, scope=user_scope(housing.leader))
+    assert [(line.label, line.total, line.built) for line in progress.by_former_district] == [
+        ("Huyện Anh Sơn", 2, 1),
+        ("Huyện Bình Thử", 1, 0),
+    ]
+    assert [(line.label, line.total) for line in progress.by_current_unit] == [
+        ("Huyện Bình Thử", 1),
+        ("Xã Anh Sơn", 1),
+        ("Xã Anh Sơn Đông", 1),
+    ]
+    assert [(line.key, line.total, line.amount) for line in progress.by_funding] == [
+        ("ministry", 1, 60_000_000),
+        ("province", 1, 60_000_000),
+        ("other", 1, 50_000_000),
+    ]
+    assert (progress.baseline, progress.target, progress.goal, progress.achieved) == (
+        1800,
+        1020,
+        2820,
+        1801,
+    )
+    assert [row.pk for row in progress.late] == [moved.pk]
+    assert progress.total.late == 1
+    scope = user_scope(housing.leader)
+    by_district = house_list(
+        scope=scope, plan=housing.plan, filters=HouseFilters(former_district_id=housing.unit_a.pk)
+    )
+    assert by_district.total == 2
+    by_unit = house_list(
+        scope=scope, plan=housing.plan, filters=HouseFilters(current_unit_id=commune_1.pk)
+    )
+    assert [row.pk for row in by_unit.rows] == [moved.pk]
+    assert by_unit.rows[0].former_district == "Huyện Anh Sơn"
+    late = house_list(scope=scope, plan=housing.plan, filters=HouseFilters(late=True))
+    assert [row.pk for row in late.rows] == [moved.pk]
+    # A district viewer's list is its own unit's.
+    own = house_list(scope=user_scope(housing.viewer_a), plan=housing.plan, filters=HouseFilters())
+    assert own.total == 1
+
+
+def test_the_house_list_searches_and_pages(housing):
+    from housing.selectors import HouseFilters, house_list
+
+    for n in range(30):
+        add_house(housing, household=False, village=f"Bản {n:02d}")
+    add_house(housing, household=False, village="Bản Huồi Tụ", note="gần suối")
+    scope = user_scope(housing.officer_a)
+    first = house_list(scope=scope, plan=housing.plan, filters=HouseFilters())
+    assert (first.total, first.pages, len(first.rows), first.has_next) == (31, 2, 25, True)
+    second = house_list(scope=scope, plan=housing.plan, filters=HouseFilters(), page=9)
+    assert (second.number, len(second.rows)) == (2, 6)
+    found = house_list(scope=scope, plan=housing.plan, filters=HouseFilters(search="suối"))
+    assert [row.village for row in found.rows] == ["Bản Huồi Tụ"]
