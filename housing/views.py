@@ -38,14 +38,20 @@ def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    """Put a service's field errors on the form's fields (the rest on the form)."""
+def _form_errors(error: ValidationError, *forms) -> None:
+    """Put a service's field errors on the fields of whichever form has them; the rest on
+    the first form."""
+    forms = [form for form in forms if form is not None]
     if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
+        forms[0].add_error(None, error)
         return
     for key, messages_ in error.message_dict.items():
         key = {"current_unit_id": "current_unit"}.get(key, key)
-        form.add_error(key if key in form.fields else None, messages_)
+        owner = next((form for form in forms if key in form.fields), None)
+        if owner is None:
+            forms[0].add_error(None, messages_)
+        else:
+            owner.add_error(key, messages_)
 
 
 def _plan(request: HttpRequest) -> Agreement:
@@ -136,9 +142,7 @@ def house_create(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
                     household=household_form.to_input() if household_form else None,
                 )
             except ValidationError as error:
-                _form_errors(form, error)
-                if household_form is not None and hasattr(error, "error_dict"):
-                    _form_errors(household_form, error)
+                _form_errors(error, form, household_form)
             else:
                 messages.success(request, _("The house was added to the register."))
                 return redirect("housing:detail", house_id=house.pk)
@@ -221,9 +225,7 @@ def house_edit(request: HttpRequest, house_id: int) -> HttpResponse:
                     household=household_form.to_input() if household_form else None,
                 )
             except ValidationError as error:
-                _form_errors(form, error)
-                if household_form is not None and hasattr(error, "error_dict"):
-                    _form_errors(household_form, error)
+                _form_errors(error, form, household_form)
             else:
                 messages.success(request, _("The house was saved."))
                 return redirect("housing:detail", house_id=house.pk)
