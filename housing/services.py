@@ -410,6 +410,10 @@ def house_delete(*, user: AbstractBaseUser, scope: UserScope, house: House) -> N
         for name in (photo.image.name, photo.thumbnail.name)
     ]
     before = model_snapshot(locked)
+    # The household goes with its house (its id only: the trail holds no personal data).
+    household_id = Household.objects.filter(house=locked).values_list("pk", flat=True).first()
+    if household_id is not None:
+        before["household"] = household_id
     pk = locked.pk
     locked.delete()
     audit_record(

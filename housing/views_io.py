@@ -1,5 +1,6 @@
 """The register in Excel (export; import with preview and confirm) and the province view."""
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -36,6 +37,14 @@ def export(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = FilterForm(request.GET or None)
     filters = _filters(form, sub_agreement_id=sub_agreement.pk if sub_agreement else None)
+    # The province view's former-district and current-unit filters carry over as ids (they
+    # only narrow what the scope already allows).
+    district, unit = request.GET.get("district", ""), request.GET.get("unit", "")
+    filters = replace(
+        filters,
+        former_district_id=int(district) if district.isdigit() and len(district) < 19 else None,
+        current_unit_id=int(unit) if unit.isdigit() and len(unit) < 19 else None,
+    )
     with_personal = request.GET.get("personal") == "1"
     if with_personal and not rules.can_see_personal(
         scope, sub_agreement.org_unit_id if sub_agreement else None

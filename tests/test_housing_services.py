@@ -387,3 +387,19 @@ def test_the_house_list_searches_and_pages(housing):
     assert (second.number, len(second.rows)) == (2, 6)
     found = house_list(scope=scope, plan=housing.plan, filters=HouseFilters(search="suối"))
     assert [row.village for row in found.rows] == ["Bản Huồi Tụ"]
+
+
+def test_demo_houses_are_sample_data_and_reloading_replaces_them(real_plan):
+    from housing.selectors import province_housing
+
+    out = io.StringIO()
+    call_command("load_demo_houses", "--per-unit", "3", stdout=out)
+    call_command("load_demo_houses", "--per-unit", "3", stdout=out)
+    houses = House.objects.all()
+    assert houses.count() == 21 * 3
+    assert set(houses.values_list("note", flat=True)) == {"[Mẫu] Dữ liệu mẫu"}
+    assert all(h.head_name.startswith("Hộ mẫu") for h in Household.objects.all())
+    plan = House.objects.first().sub_agreement.parent
+    progress = province_housing(plan=plan, scope=user_scope(f.UserFactory(is_superuser=True)))
+    # Cửa Lò's houses count on Vinh's line (merged on 01/12/2024): 20 former districts.
+    assert progress.total.total == 63 and len(progress.by_former_district) == 20

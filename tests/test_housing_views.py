@@ -423,3 +423,17 @@ def test_lists_cost_a_fixed_number_of_queries(housing, client):
     assert measure() == small
     limits = [13, 13, 17, 20, 9]  # measured on SQLite: [13, 11, 17, 20, 9]
     assert all(count <= limit for count, limit in zip(small, limits, strict=True)), small
+
+
+def test_the_province_export_follows_the_views_filters(housing, client):
+    add_house(housing, household=False, village="Bản A")
+    add_house(housing, sub=housing.sub_b, user=housing.officer_b, household=False, village="Bản B")
+    client.force_login(housing.staff)
+    page = client.get(reverse("housing:province"), {"district": housing.unit_b.pk})
+    listing = page.content.decode().split('id="all-heading"')[1]
+    assert "Bản B" in listing and "Bản A" not in listing
+    export = client.get(reverse("housing:export"), {"district": housing.unit_b.pk})
+    text = _xlsx_text(export.content)
+    assert "Bản B" in text and "Bản A" not in text
+    huge = client.get(reverse("housing:export"), {"district": "9" * 40})
+    assert huge.status_code == 200
