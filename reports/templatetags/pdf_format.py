@@ -33,3 +33,11 @@ def upper_vi(text):
 @register.filter
 def at(sequence, position):
     return sequence[position]
+
+
+@register.filter
+def nobreak(text, places):
+    """Spaces inside place names made non-breaking ("NGHỆ AN" never splits across lines)."""
+    from reports.pdf import keep_places_together
+
+    return keep_places_together(text or "", tuple(places or ()))
