@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agreements.selectors import user_scope
@@ -85,14 +84,10 @@ class SignatureImageForm(forms.ModelForm):
         upload.seek(0)
         return upload
 
-    def _post_clean(self):
-        # The image fields are filled by the service from the upload, not by the form.
-        try:
-            self.instance.full_clean(
-                exclude=["png", "width", "height", "sha256", "uploaded_by"], validate_unique=False
-            )
-        except ValidationError as error:
-            self._update_errors(error)
+    def validate_unique(self):
+        # Uploading again for the same agency, kind and signer replaces the image (the
+        # service updates the row), so an existing one is not an error here.
+        pass
 
 
 @admin.register(SignatureImage)

@@ -4,9 +4,10 @@ Safety: WeasyPrint fetches every URL a document mentions (stylesheets, images, f
 ``<link rel="attachment">``, SVG ``<image>``, ``url()`` in CSS). Its default fetcher reads any
 local file and any network address. ``StaticOnlyURLFetcher`` serves only files that resolve
 (after ``..`` and symlinks) inside our own ``static/`` folder, addressed by their ``/static/``
-path, and refuses everything else (file://, http(s)://, data:, ftp…) without touching the file
-system or the network. User text is escaped by the templates as well; the fetcher is the
-second wall, not the only one.
+path, and PNG images given inline as ``data:image/png;base64,…`` (uploaded signatures and
+seals, decoded here, never fetched); it refuses everything else (file://, http(s)://, other
+data: URIs such as SVG or CSS, ftp…) without touching the file system or the network. User
+text is escaped by the templates as well; the fetcher is the second wall, not the only one.
 """
 
 import base64
@@ -33,6 +34,8 @@ STATIC_PREFIX = "/static/"
 # BASE_DIR/static/css/pdf.css (the source folder, present in every checkout; the manifest
 # storage's hashed names are not needed for documents).
 BASE_URL = "file:///static/"
+PNG_DATA_PREFIX = "data:image/png;base64,"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ALLOWED_SUFFIXES = {".css", ".ttf", ".otf", ".woff", ".woff2", ".png", ".svg", ".jpg"}
 
 
@@ -64,7 +67,23 @@ class StaticOnlyURLFetcher(URLFetcher):
             return None
         return path
 
+    def inline_png(self, url: str) -> bytes | None:
+        """The bytes of a ``data:image/png;base64,…`` URI holding a PNG, else None."""
+        if not url.startswith(PNG_DATA_PREFIX):
+            return None
+        try:
+            body = base64.b64decode(url[len(PNG_DATA_PREFIX) :], validate=True)
+        except ValueError:
+            return None
+        return body if body.startswith(PNG_SIGNATURE) else None
+
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        png = self.inline_png(url)
+        if png is not None:
+            self.served.append(PNG_DATA_PREFIX)
+            return URLFetcherResponse(
+                PNG_DATA_PREFIX, body=png, headers={"Content-Type": "image/png"}
+            )
         path = self.static_path(url)
         if path is None:
             self.refused.append(url[:200])

@@ -515,9 +515,17 @@ def _electronic_original(*, meta: DocumentMeta, user) -> DocumentMeta:
         meta,
         signatories=tuple(signatories),
         seal_uri=image_data_uri(seal) if seal else "",
-        issued_by_name=(user.get_full_name() or user.get_username()) if user else "",
+        issued_by_name=_issuer_label(user),
         issued_at=timezone.localtime(),
     )
+
+
+def _issuer_label(user) -> str:
+    """ "Nguyễn Văn An (nva)": the name as the office knows it, the account as the portal does."""
+    if user is None:
+        return ""
+    full = user.get_full_name().strip()
+    return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
 @transaction.atomic
