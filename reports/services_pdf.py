@@ -255,6 +255,8 @@ def render_job_create(
         # Checked again when issuing, under the register's lock; here so the form says so.
         agreement = document_agreement(plan=plan, kind=kind, sub_agreement=sub_agreement)
         issued_on = options.get("issued_on") or calendar.today()
+        if isinstance(issued_on, str):
+            issued_on = dt.date.fromisoformat(issued_on)
         register_number_check(
             agency=_issuing_agency(agreement=agreement, issuer=options.get("issuer")),
             year=issued_on.year,
@@ -373,7 +375,7 @@ def render_job_run(*, job_id, task_result_id: str = "") -> RenderJob:
         ours.update(
             status=RenderJob.Status.FAILED,
             failure=RenderJob.Failure.ERROR,
-            error=str(error)[:500] if isinstance(error, ValidationError) else "",
+            error=" ".join(error.messages)[:500] if isinstance(error, ValidationError) else "",
             finished_at=timezone.now(),
             seconds=time.perf_counter() - started,
         )
