@@ -413,7 +413,9 @@ def _combined(indicator: Indicator, parts: list[Achieved | None]) -> Achieved | 
     if indicator.is_ratio:
         numerator = sum(part.numerator or 0 for part in parts)
         denominator = sum(part.denominator or 0 for part in parts)
-        return Achieved(ratio_percent(numerator, denominator), numerator, denominator, provisional)
+        return Achieved(
+            ratio_percent(numerator, denominator), numerator, denominator, provisional
+        )
     values = [part.value for part in parts if part.value is not None]
     return Achieved(sum(values, Decimal(0)) if values else None, provisional=provisional)
 
@@ -447,7 +449,9 @@ def _former_district_rows(
         cells = []
         for indicator in indicators:
             parts = (
-                holding or group_subs if indicator.aggregation == Aggregation.LATEST else group_subs
+                holding or group_subs
+                if indicator.aggregation == Aggregation.LATEST
+                else group_subs
             )
             if len(parts) == 1:
                 schedule = schedule_for(
