@@ -1,10 +1,11 @@
 """Signature and seal images for electronic originals (Decree 30/2020, Appendix I).
 
-An agency's administrator uploads them; each is judged by its content (Pillow must read it
-as PNG or JPEG: its name and declared type are not trusted), bounded in bytes and pixels
-before it is decoded, then re-encoded as a fresh PNG — no metadata, no trailing bytes, a
-white background made transparent so the seal can lie over the signature. The stored PNG
-is what documents embed, as a data: URI (reports.pdf.image_data_uri)."""
+An agency's administrator uploads them. The file is checked the way every upload of the portal
+is (``core.uploads.clean_upload``: type judged by content, PNG or JPEG only, bytes and pixels
+bounded before decoding, re-encoded by Pillow so no metadata or trailing bytes survive), then
+made fit for a document: at most ``MAX_SIDE`` pixels, the white paper made transparent so the
+seal can lie over the signature, stored as PNG. The stored PNG is what documents embed, as a
+data: URI (reports.pdf.image_data_uri)."""
 
 import hashlib
 import io
@@ -12,7 +13,7 @@ import io
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops
 
 from agreements.models import Agency
 from agreements.selectors import user_scope
@@ -20,37 +21,19 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.scope import ADMIN
 from core.text import nfc
+from core.uploads import IMAGES, clean_upload
 from reports.models import SignatureImage
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_SOURCE_PIXELS = 25_000_000  # checked from the header, before any decoding
 MAX_SIDE = 1200  # stored size: ample for 35 mm at 600 dpi
-ACCEPTED_FORMATS = {"PNG", "JPEG"}
 WHITE_THRESHOLD = 235  # lighter pixels (paper) become transparent
 
 
 def signature_image_prepare(upload) -> tuple[bytes, int, int]:
     """(PNG bytes, width, height) of an uploaded image, or a ValidationError in Vietnamese."""
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            _("The image is too large (at most %(size)s MB).")
-            % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
-    refused = ValidationError(_("The file is not a PNG or JPEG image."))
-    try:
-        source = Image.open(io.BytesIO(data))
-        if source.format not in ACCEPTED_FORMATS:
-            raise refused
-        width, height = source.size
-        if width * height > MAX_SOURCE_PIXELS or not (width and height):
-            raise ValidationError(_("The image has too many pixels."))
-        source.load()
-        image = ImageOps.exif_transpose(source).convert("RGBA")
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise refused from None
+    clean = clean_upload(upload, allowed=IMAGES, max_bytes=MAX_UPLOAD_BYTES)
+    # Pillow's own output from here on: already checked, bounded and re-encoded.
+    image = Image.open(io.BytesIO(clean.content)).convert("RGBA")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     paper = image.convert("L").point(lambda v: 0 if v > WHITE_THRESHOLD else 255)
     image.putalpha(ImageChops.multiply(image.getchannel("A"), paper))

@@ -349,7 +349,7 @@ def test_an_upload_that_is_not_a_picture_is_refused(docs, admin_client):
     fake = SimpleUploadedFile("dau.png", b"<svg xmlns='http://www.w3.org/2000/svg'/>")
     response = upload(admin_client, docs.police, "seal", "", fake)
     assert response.status_code == 200
-    assert "không phải ảnh PNG hoặc JPEG" in response.content.decode()
+    assert "Không nhận loại tệp này" in response.content.decode()
     gif = png_upload("dau.png", "red", fmt="GIF")
     assert upload(admin_client, docs.police, "seal", "", gif).status_code == 200
     assert not SignatureImage.objects.exists()
