@@ -6,66 +6,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0004_agreement_closed_on'),
-        ('reports', '0003_renderjob_worker'),
+        ("agreements", "0004_agreement_closed_on"),
+        ("reports", "0003_renderjob_worker"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignatureImage',
+            name="SignatureImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('signature', 'Signature'), ('seal', 'Seal')], max_length=16, verbose_name='kind')),
-                ('signer_name', models.CharField(blank=True, max_length=200, verbose_name='signer')),
-                ('png', models.BinaryField(verbose_name='image (PNG)')),
-                ('width', models.PositiveIntegerField(verbose_name='width (px)')),
-                ('height', models.PositiveIntegerField(verbose_name='height (px)')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the image')),
-                ('uploaded_at', models.DateTimeField(auto_now=True, verbose_name='uploaded at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("signature", "Signature"), ("seal", "Seal")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "signer_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="signer"),
+                ),
+                ("png", models.BinaryField(verbose_name="image (PNG)")),
+                ("width", models.PositiveIntegerField(verbose_name="width (px)")),
+                ("height", models.PositiveIntegerField(verbose_name="height (px)")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the image")),
+                ("uploaded_at", models.DateTimeField(auto_now=True, verbose_name="uploaded at")),
             ],
             options={
-                'verbose_name': 'signature or seal image',
-                'verbose_name_plural': 'signature and seal images',
-                'ordering': ['agency', 'kind', 'signer_name'],
+                "verbose_name": "signature or seal image",
+                "verbose_name_plural": "signature and seal images",
+                "ordering": ["agency", "kind", "signer_name"],
             },
         ),
         migrations.AddField(
-            model_name='issuedreport',
-            name='register_number',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='register number'),
+            model_name="issuedreport",
+            name="register_number",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="register number"
+            ),
         ),
         migrations.AddField(
-            model_name='issuedreport',
-            name='register_year',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='register year'),
+            model_name="issuedreport",
+            name="register_year",
+            field=models.PositiveSmallIntegerField(
+                blank=True, null=True, verbose_name="register year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issuedreport',
-            constraint=models.UniqueConstraint(fields=('issuing_agency', 'register_year', 'register_number'), name='issuedreport_number_once_per_agency_year'),
+            model_name="issuedreport",
+            constraint=models.UniqueConstraint(
+                fields=("issuing_agency", "register_year", "register_number"),
+                name="issuedreport_number_once_per_agency_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issuedreport',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('register_number__isnull', True), ('register_year__isnull', True)), models.Q(('register_number__gte', 1), ('register_year__isnull', False)), _connector='OR'), name='issuedreport_register_number_with_year'),
+            model_name="issuedreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("register_number__isnull", True), ("register_year__isnull", True)),
+                    models.Q(("register_number__gte", 1), ("register_year__isnull", False)),
+                    _connector="OR",
+                ),
+                name="issuedreport_register_number_with_year",
+            ),
         ),
         migrations.AddField(
-            model_name='signatureimage',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agreements.agency', verbose_name='agency'),
+            model_name="signatureimage",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="agreements.agency",
+                verbose_name="agency",
+            ),
         ),
         migrations.AddField(
-            model_name='signatureimage',
-            name='uploaded_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by'),
+            model_name="signatureimage",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="uploaded by",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signatureimage',
-            constraint=models.UniqueConstraint(fields=('agency', 'kind', 'signer_name'), name='signatureimage_one_per_signer'),
+            model_name="signatureimage",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "kind", "signer_name"), name="signatureimage_one_per_signer"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signatureimage',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'seal'), ('signer_name', '')), models.Q(('kind', 'signature'), models.Q(('signer_name', ''), _negated=True)), _connector='OR'), name='signatureimage_signature_names_its_signer'),
+            model_name="signatureimage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "seal"), ("signer_name", "")),
+                    models.Q(("kind", "signature"), models.Q(("signer_name", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="signatureimage_signature_names_its_signer",
+            ),
         ),
     ]
