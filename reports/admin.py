@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from agreements.selectors import user_scope
 from audit.admin import AuditedAdminMixin
-from reports.models import IssuedReport, RenderJob
+from core.scope import ADMIN
+from reports.models import IssuedReport, RenderJob, SignatureImage
+from reports.services_signatures import signature_image_prepare, signature_image_save
 
 
 class WithdrawnFilter(admin.SimpleListFilter):
@@ -59,3 +63,79 @@ class RenderJobAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class SignatureImageForm(forms.ModelForm):
+    upload = forms.FileField(
+        label=_("Image (PNG or JPEG)"),
+        help_text=_(
+            "At most 2 MB. A seal or a signature on white paper: the white becomes "
+            "transparent. The image is re-encoded; only its picture is kept."
+        ),
+    )
+
+    class Meta:
+        model = SignatureImage
+        fields = ["agency", "kind", "signer_name"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        signature_image_prepare(upload)  # judged here for the form's message, again on save
+        upload.seek(0)
+        return upload
+
+    def validate_unique(self):
+        # Uploading again for the same agency, kind and signer replaces the image (the
+        # service updates the row), so an existing one is not an error here.
+        pass
+
+
+@admin.register(SignatureImage)
+class SignatureImageAdmin(admin.ModelAdmin):
+    """Signatures and seals for electronic originals, for administrators only. Saving goes
+    through the service (content check, re-encoding, audit); an image is replaced by
+    uploading again, never edited or deleted."""
+
+    form = SignatureImageForm
+    list_display = [
+        "agency",
+        "kind",
+        "signer_name",
+        "width",
+        "height",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = ["kind"]
+
+    def _is_admin(self, request) -> bool:
+        return ADMIN in user_scope(request.user).roles
+
+    def has_module_permission(self, request):
+        return self._is_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_admin(request)
+
+    def has_add_permission(self, request):
+        return self._is_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = signature_image_save(
+            user=request.user,
+            agency=form.cleaned_data["agency"],
+            kind=form.cleaned_data["kind"],
+            signer_name=form.cleaned_data.get("signer_name") or "",
+            upload=form.cleaned_data["upload"],
+        )
+        form.instance = saved
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no related objects; the service wrote and audited everything

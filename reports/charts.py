@@ -98,7 +98,14 @@ def _nice_max(value: float) -> float:
 
 
 def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """At most ``limit`` characters, cut between words ("…tuyên truyền pháp luật…", never
+    "…tại khối, x…"), the full text being in the chart's table alternative and title."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:(–-") + "…"
 
 
 def bar_chart(

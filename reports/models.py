@@ -71,6 +71,11 @@ class IssuedReport(models.Model):
         related_name="+",
     )
     number = models.CharField(_("number"), max_length=64, blank=True)
+    # The number register (Decree 30/2020, art. 15): numbers run per issuing agency and
+    # year, restart each January, and are never reused — a withdrawn report keeps its
+    # number (rows are never deleted), so the unique constraint below is the register.
+    register_year = models.PositiveSmallIntegerField(_("register year"), null=True, blank=True)
+    register_number = models.PositiveIntegerField(_("register number"), null=True, blank=True)
     number_line = models.CharField(_("number line"), max_length=120)
     title = models.CharField(_("title"), max_length=500)
     narrative = models.TextField(_("narrative"), blank=True)
@@ -108,6 +113,15 @@ class IssuedReport(models.Model):
         verbose_name_plural = _("issued reports")
         ordering = ["-issued_at", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["issuing_agency", "register_year", "register_number"],
+                name="issuedreport_number_once_per_agency_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(register_number__isnull=True, register_year__isnull=True)
+                | Q(register_number__gte=1, register_year__isnull=False),
+                name="issuedreport_register_number_with_year",
+            ),
             models.CheckConstraint(
                 condition=Q(kind="district", sub_agreement__isnull=False)
                 | (~Q(kind="district") & Q(sub_agreement__isnull=True)),
@@ -194,3 +208,51 @@ class RenderJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} ({self.status})"
+
+
+class SignatureImage(models.Model):
+    """An image an agency's administrator uploads for electronic originals (Decree 30/2020,
+    Appendix I): a signer's signature or the agency's seal. Stored re-encoded as PNG in the
+    database, so a document embeds it as a ``data:`` URI and the renderer never opens a
+    file or an address for it."""
+
+    class Kind(models.TextChoices):
+        SIGNATURE = "signature", _("Signature")
+        SEAL = "seal", _("Seal")
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # The signer whose signature this is, as printed under the signature; blank for a seal.
+    signer_name = models.CharField(_("signer"), max_length=200, blank=True)
+    png = models.BinaryField(_("image (PNG)"))
+    width = models.PositiveIntegerField(_("width (px)"))
+    height = models.PositiveIntegerField(_("height (px)"))
+    sha256 = models.CharField(_("SHA-256 of the image"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("signature or seal image")
+        verbose_name_plural = _("signature and seal images")
+        ordering = ["agency", "kind", "signer_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "kind", "signer_name"], name="signatureimage_one_per_signer"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="seal", signer_name="")
+                | (Q(kind="signature") & ~Q(signer_name="")),
+                name="signatureimage_signature_names_its_signer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} — {self.get_kind_display()} {self.signer_name}".strip()

@@ -178,6 +178,17 @@ class DocumentFigures:
             for row in self.comparison.rows
         ]
 
+    @cached_property
+    def listed_districts(self) -> list[DistrictLine]:
+        """The lines a document prints: units that had months due in the period or a
+        figure in it. A unit that did not exist yet (the communes of 07/2025 in a 2024
+        report) would only add pages of dashes."""
+        return [
+            line
+            for line in self.districts
+            if line.months_due or any(cell.achieved is not None for cell in line.all_cells)
+        ]
+
     @property
     def own_grid_row(self) -> GridRow | None:
         """A district's document: its own line of the completeness grid."""

@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParty
 from core import calendar as periods
@@ -11,7 +12,8 @@ from core.processes import process_alive
 from core.scope import UserScope
 from core.tasks import TaskResultDoesNotExist, TaskResultStatus, task_backends
 from core.text import by_unit_name
-from reports.models import DocumentKind, IssuedReport, RenderJob
+from reports.models import DocumentKind, IssuedReport, RenderJob, SignatureImage
+from reports.pdf import document_filename, file_subject
 from reports.pdf_data import period_label
 
 # Far longer than any render (the whole plan takes seconds): a job still waiting or running
@@ -107,7 +109,7 @@ def issuing_agencies(*, agreement: Agreement) -> list[AgreementParty]:
     """The parties of the plan (or sub-agreement) in signing order: who may issue."""
     return list(
         AgreementParty.objects.filter(agreement=agreement)
-        .select_related("agency")
+        .select_related("agency__org_unit")
         .order_by("order")
     )
 
@@ -151,3 +153,68 @@ def pending_jobs(*, user_id: int) -> int:
         Q(status=RenderJob.Status.QUEUED) | Q(status=RenderJob.Status.RUNNING),
         requested_by_id=user_id,
     ).count()
+
+
+def register_last(*, agency_id: int, year: int) -> int:
+    """The highest number the register holds for an agency and year (0 when none): withdrawn
+    reports included, since a number once issued is never given again."""
+    return (
+        IssuedReport.objects.filter(issuing_agency_id=agency_id, register_year=year).aggregate(
+            last=Max("register_number")
+        )["last"]
+        or 0
+    )
+
+
+def register_taken(*, agency_id: int, year: int, number: int) -> bool:
+    return IssuedReport.objects.filter(
+        issuing_agency_id=agency_id, register_year=year, register_number=number
+    ).exists()
+
+
+def signature_images(*, agency_ids: list[int]) -> dict:
+    """The agencies' uploaded images: {(agency id, "seal", ""): image, (agency id,
+    "signature", signer name): image}."""
+    return {
+        (image.agency_id, image.kind, image.signer_name): image
+        for image in SignatureImage.objects.filter(agency_id__in=agency_ids)
+    }
+
+
+def issued_filename(*, report: IssuedReport) -> str:
+    """The file name an office files the issued report under (reports.pdf.document_filename)."""
+    agencies = [report.issuing_agency, report.co_issuing_agency]
+    number = report.register_number
+    if number is None and report.number.isdigit():
+        number = int(report.number)  # issued before the register
+    area = report.sub_agreement.org_unit.name if report.sub_agreement_id else ""
+    return document_filename(
+        abbreviations=[a.abbreviation or a.code for a in agencies if a is not None],
+        number=number,
+        year=report.register_year or timezone.localtime(report.issued_at).year,
+        subject=file_subject(kind=report.kind, period_label=report.period_label, area=area),
+        withdrawn=report.is_withdrawn,
+    )
+
+
+def draft_filename(*, job: RenderJob) -> str:
+    """A draft's file name: marked DU-THAO, no number yet, the year it would be issued in."""
+    agreement = job.sub_agreement if job.kind == "district" and job.sub_agreement else job.plan
+    parties = issuing_agencies(agreement=agreement)
+    issuer = str(job.options.get("issuer") or "")
+    if issuer == "joint":
+        chosen = parties[:2]
+    else:
+        chosen = [p for p in parties if str(p.agency_id) == issuer] or parties[:1]
+    issued_on = job.options.get("issued_on")
+    year = dt.date.fromisoformat(issued_on).year if issued_on else periods.today().year
+    period = periods.period_parse(job.period, plan=job.plan)
+    area = job.sub_agreement.org_unit.name if job.sub_agreement_id else ""
+    return document_filename(
+        abbreviations=[p.agency.abbreviation or p.agency.code for p in chosen],
+        year=year,
+        subject=file_subject(
+            kind=job.kind, period_label=period_label(period) if period else job.period, area=area
+        ),
+        is_draft=True,
+    )

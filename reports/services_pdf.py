@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agreements.models import Agency, Agreement, AgreementParty
+from agreements.naming import short_name
 from agreements.selectors import user_scope
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -30,21 +32,32 @@ from core.scope import UserScope
 from core.text import nfc
 from notifications.services import report_issued_notify
 from reports import selectors_pdf
-from reports.models import DocumentKind, IssuedReport, RenderJob
+from reports.models import DocumentKind, IssuedReport, RenderJob, SignatureImage
 from reports.narrative import narrative_build
-from reports.pdf import DocumentMeta, RenderTimings, Signatory, document_title, render_document
+from reports.pdf import (
+    DocumentMeta,
+    RenderTimings,
+    Signatory,
+    document_title,
+    image_data_uri,
+    render_document,
+)
 from reports.pdf_data import DocumentFigures, Kind, document_figures, document_period
 
 logger = logging.getLogger(__name__)
 
 MAX_PENDING_JOBS = 3
+# The last line, "- Lưu: VT, <drafting unit>.", is added on rendering (Decree 30).
 DEFAULT_RECIPIENTS = {
     Kind.PROVINCIAL: "- Ban Giám đốc Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;\n"
-    "- Các huyện đoàn, thành đoàn, thị đoàn;\n- Lưu: VT.",
+    "- Các huyện đoàn, thành đoàn, thị đoàn;",
     Kind.FINAL: "- Bộ Công an (để báo cáo);\n- Trung ương Đoàn (để báo cáo);\n"
-    "- Ban Giám đốc Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;\n- Lưu: VT.",
-    Kind.DISTRICT: "- Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;\n- Lưu: VT.",
+    "- Ban Giám đốc Công an tỉnh;\n- Ban Thường vụ Tỉnh đoàn;",
+    Kind.DISTRICT: "- Như trên;",
 }
+# Heads a deputy signs for ("Phó Giám đốc …" signs "KT. GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC").
+HEAD_TITLES = ("Giám đốc", "Bí thư", "Chủ tịch", "Trưởng")
+REGISTER_MAX = 9999
 
 
 def document_agreement(*, plan: Agreement, kind: str, sub_agreement: Agreement | None):
@@ -59,18 +72,40 @@ def document_defaults(*, figures: DocumentFigures) -> dict:
     parties = selectors_pdf.issuing_agencies(agreement=agreement)
     first = parties[0] if parties else None
     second = parties[1] if len(parties) > 1 else None
+    signer = _signer_defaults(first.signatory_title if first else "")
+    co_signer = _signer_defaults(second.signatory_title if second else "")
+    addressees = ""
+    if figures.kind == Kind.DISTRICT:
+        # A district reports to the province: "Kính gửi:" the provincial plan's parties.
+        addressees = "\n".join(
+            p.agency.name for p in selectors_pdf.issuing_agencies(agreement=figures.plan)
+        )
     return {
         "issuer": str(first.agency_id) if first else "",
         "number": "",
         "issued_on": calendar.today(),
+        "addressees": addressees,
         # The text is Vietnamese like the document, whatever the interface language.
         "narrative": _narrative_vi(figures),
-        "signatory_title": first.signatory_title if first else "",
+        "signatory_deputy_of": signer[0],
+        "signatory_title": signer[1],
         "signatory_name": first.signatory_name if first else "",
-        "co_signatory_title": second.signatory_title if second else "",
+        "co_signatory_deputy_of": co_signer[0],
+        "co_signatory_title": co_signer[1],
         "co_signatory_name": second.signatory_name if second else "",
         "recipients": DEFAULT_RECIPIENTS[figures.kind],
+        "drafting_unit": "",
     }
+
+
+def _signer_defaults(position: str) -> tuple[str, str]:
+    """(head signed for, position) from a party's recorded position: "Phó Giám đốc Công an
+    tỉnh" → ("Giám đốc", "Phó Giám đốc"); anything else signs in its own right."""
+    for head in HEAD_TITLES:
+        deputy = f"Phó {head}"
+        if position.lower().startswith(deputy.lower()):
+            return head, deputy
+    return "", position
 
 
 def _narrative_vi(figures: DocumentFigures) -> str:
@@ -99,6 +134,7 @@ def document_meta(*, figures: DocumentFigures, options: dict, is_draft: bool) ->
             title=nfc(options.get("signatory_title")),
             name=nfc(options.get("signatory_name")),
             agency_name=chosen[0].agency.name if len(chosen) > 1 else "",
+            deputy_of=nfc(options.get("signatory_deputy_of")),
         )
     ]
     if len(chosen) > 1:
@@ -107,24 +143,60 @@ def document_meta(*, figures: DocumentFigures, options: dict, is_draft: bool) ->
                 title=nfc(options.get("co_signatory_title")),
                 name=nfc(options.get("co_signatory_name")),
                 agency_name=chosen[1].agency.name,
+                deputy_of=nfc(options.get("co_signatory_deputy_of")),
             )
         )
     issued_on = options.get("issued_on")
     if isinstance(issued_on, str):
         issued_on = dt.date.fromisoformat(issued_on) if issued_on else None
-    recipients = tuple(
-        line for line in (nfc(x) for x in (options.get("recipients") or "").splitlines()) if line
+    agencies = tuple(p.agency for p in chosen)
+    drafting_unit = nfc(options.get("drafting_unit")).strip().rstrip(".") or ", ".join(
+        a.abbreviation or a.code for a in agencies
     )
+    # The place line names where the issuing body sits: the district's own name in a
+    # district report ("Hưng Nguyên, ngày …"), the province's in the provincial ones.
+    place = agreement.place or short_name(agreement.org_unit.name)
+    places = {figures.plan.place, place, short_name(figures.plan.org_unit.name)}
+    places |= {short_name(a.org_unit.name) for a in agencies}
     return DocumentMeta(
-        agencies=tuple(p.agency for p in chosen),
+        agencies=agencies,
         number=nfc(options.get("number")),
-        place=figures.plan.place or figures.plan.org_unit.name,
+        place=place,
         issued_on=issued_on,
         narrative=_clean_text(options.get("narrative") or ""),
         signatories=tuple(signatories),
-        recipients=recipients,
+        recipients=recipients_lines(options.get("recipients") or "", drafting_unit=drafting_unit),
+        addressees=tuple(_lines(options.get("addressees") or "")),
+        places=tuple(sorted(p for p in places if p)),
         is_draft=is_draft,
     )
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in (nfc(x).strip() for x in text.splitlines()) if line]
+
+
+def recipients_lines(text: str, *, drafting_unit: str) -> tuple[str, ...]:
+    """ "Nơi nhận" as Decree 30 lays it out: each line "- …;", and the last always
+    "- Lưu: VT, <drafting unit>." (a "Lưu" line typed by hand is replaced by it)."""
+    lines = []
+    for line in _lines(text):
+        body = line.lstrip("-–• ").rstrip(";.,").strip()
+        if not body or body.lower().startswith("lưu"):
+            continue
+        lines.append(f"- {body};")
+    lines.append(f"- Lưu: VT, {drafting_unit}." if drafting_unit else "- Lưu: VT.")
+    return tuple(lines)
+
+
+def _issuing_agency(*, agreement: Agreement, issuer) -> Agency:
+    """The agency whose register numbers the document: the chosen party, or the first
+    party of a joint report."""
+    parties = selectors_pdf.issuing_agencies(agreement=agreement)
+    if not parties:
+        raise ValidationError(_("This agreement has no parties to issue the document."))
+    chosen = [p for p in parties if str(p.agency_id) == str(issuer)]
+    return (chosen or parties)[0].agency
 
 
 def _clean_text(text: str) -> str:
@@ -179,6 +251,17 @@ def render_job_create(
     if parsed is None:
         raise ValidationError({"period": _("Choose a valid period.")})
     period_key = parsed.key
+    if issue and (options.get("number") or "").strip():
+        # Checked again when issuing, under the register's lock; here so the form says so.
+        agreement = document_agreement(plan=plan, kind=kind, sub_agreement=sub_agreement)
+        issued_on = options.get("issued_on") or calendar.today()
+        if isinstance(issued_on, str):
+            issued_on = dt.date.fromisoformat(issued_on)
+        register_number_check(
+            agency=_issuing_agency(agreement=agreement, issuer=options.get("issuer")),
+            year=issued_on.year,
+            number=options["number"],
+        )
     render_jobs_fail_orphaned(user_id=user.pk)
     if selectors_pdf.pending_jobs(user_id=user.pk) >= MAX_PENDING_JOBS:
         raise ValidationError(
@@ -265,27 +348,34 @@ def render_job_run(*, job_id, task_result_id: str = "") -> RenderJob:
             sub_agreement_id=job.sub_agreement_id,
         )
         meta = document_meta(figures=figures, options=job.options, is_draft=not job.issue)
-        timings = RenderTimings()
-        pdf = render_document(figures, meta, timings=timings)
+        # A draft renders outside any transaction; an issue renders inside its transaction,
+        # after the number register gave it its number (report_issue).
+        pdf = None if job.issue else render_document(figures, meta)
         with transaction.atomic():
             if ours.select_for_update().first() is None:
                 logger.warning("Document job %s was given up while rendering", job_id)
                 return RenderJob.objects.get(pk=job_id)
             done = {"status": RenderJob.Status.DONE}
             if job.issue:
-                done["issued_report"] = report_issue(
-                    user=user, figures=figures, meta=meta, pdf=pdf, pages=timings.pages
-                )
+                done["issued_report"] = report_issue(user=user, figures=figures, meta=meta)
             else:
                 job.draft_file.save("draft.pdf", ContentFile(pdf), save=False)
                 done["draft_file"] = job.draft_file.name
-            ours.update(**done, finished_at=timezone.now(), seconds=time.perf_counter() - started)
+            finished = ours.update(
+                **done, finished_at=timezone.now(), seconds=time.perf_counter() - started
+            )
+            if not finished:
+                # Given up meanwhile (marked failed by the same connection: another one waits
+                # on the row lock): the job stays failed and its issue is undone, number too.
+                transaction.set_rollback(True)
+                logger.warning("Document job %s was given up while rendering", job_id)
+                return RenderJob.objects.get(pk=job_id)
     except Exception as error:  # a failed render must show on the status page, not vanish
         logger.exception("Rendering document job %s failed", job_id)
         ours.update(
             status=RenderJob.Status.FAILED,
             failure=RenderJob.Failure.ERROR,
-            error=str(error)[:500] if isinstance(error, ValidationError) else "",
+            error=" ".join(error.messages)[:500] if isinstance(error, ValidationError) else "",
             finished_at=timezone.now(),
             seconds=time.perf_counter() - started,
         )
@@ -346,11 +436,115 @@ def _fail_orphaned(jobs: list[RenderJob], *, give_up_waiting: bool = True) -> li
     return failed
 
 
+def register_number_check(*, agency: Agency, year: int, number: str) -> int | None:
+    """The register's verdict on a number typed by hand for ``agency`` in ``year``: the
+    number, or None when blank (the register gives the next one). Refused: anything but a
+    whole number from 1, a number already issued (withdrawn ones included: a number is
+    never given twice), and a number below the register's last — numbers follow the order
+    of issue, so a later report cannot take an earlier number. A number above the next is
+    accepted: the office's book also numbers reports issued outside the portal, and the
+    register then continues after it."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    if not number.isdigit() or not 1 <= int(number) <= REGISTER_MAX:
+        raise ValidationError(
+            {
+                "number": _("The number must be a whole number from 1 to %(max)s.")
+                % {"max": REGISTER_MAX}
+            }
+        )
+    value = int(number)
+    last = selectors_pdf.register_last(agency_id=agency.pk, year=year)
+    if selectors_pdf.register_taken(agency_id=agency.pk, year=year, number=value):
+        raise ValidationError(
+            {
+                "number": _(
+                    "Number %(number)s of %(year)s has already been given by %(agency)s "
+                    "(numbers are never reused, even after a withdrawal). The next free "
+                    "number is %(next)s."
+                )
+                % {
+                    "number": f"{value:02d}",
+                    "year": year,
+                    "agency": agency.name,
+                    "next": f"{last + 1:02d}",
+                }
+            }
+        )
+    if value < last:
+        raise ValidationError(
+            {
+                "number": _(
+                    "Number %(number)s is out of sequence: %(agency)s has already issued "
+                    "number %(last)s in %(year)s. Leave the number empty to take the next one "
+                    "(%(next)s)."
+                )
+                % {
+                    "number": f"{value:02d}",
+                    "agency": agency.name,
+                    "last": f"{last:02d}",
+                    "year": year,
+                    "next": f"{last + 1:02d}",
+                }
+            }
+        )
+    return value
+
+
+def _register_take(*, agency: Agency, year: int, typed: str) -> int:
+    """The number this issue takes. Called inside the issue's transaction with the issuing
+    agency's row locked, so two issues for one agency take turns: the second sees the
+    first's number once it commits (the unique constraint is the last wall)."""
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()
+    value = register_number_check(agency=agency, year=year, number=typed)
+    if value is None:
+        value = selectors_pdf.register_last(agency_id=agency.pk, year=year) + 1
+    return value
+
+
+def _electronic_original(*, meta: DocumentMeta, user) -> DocumentMeta:
+    """The issued document's electronic-original parts: the uploaded signature of each
+    signer and the issuing agency's seal (data: URIs), and who issued it and when."""
+    images = selectors_pdf.signature_images(agency_ids=[a.pk for a in meta.agencies])
+    signatories = []
+    for index, person in enumerate(meta.signatories):
+        agency = meta.agencies[min(index, len(meta.agencies) - 1)]
+        image = images.get((agency.pk, SignatureImage.Kind.SIGNATURE, person.name))
+        signatories.append(replace(person, signature_uri=image_data_uri(image) if image else ""))
+    seal = images.get((meta.agencies[0].pk, SignatureImage.Kind.SEAL, ""))
+    return replace(
+        meta,
+        signatories=tuple(signatories),
+        seal_uri=image_data_uri(seal) if seal else "",
+        issued_by_name=_issuer_label(user),
+        issued_at=timezone.localtime(),
+    )
+
+
+def _issuer_label(user) -> str:
+    """ "Nguyễn Văn An (nva)": the name as the office knows it, the account as the portal does."""
+    if user is None:
+        return ""
+    full = user.get_full_name().strip()
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
 @transaction.atomic
-def report_issue(
-    *, user, figures: DocumentFigures, meta: DocumentMeta, pdf: bytes, pages: int
-) -> IssuedReport:
-    """Store an issued document: the PDF as rendered, and the figures it printed."""
+def report_issue(*, user, figures: DocumentFigures, meta: DocumentMeta) -> IssuedReport:
+    """Issue a document in one transaction: take its number from the register, render the
+    PDF with it (and the electronic-original parts), store the PDF as rendered and the
+    figures it printed, audit. A failed render takes no number."""
+    issued_on = meta.issued_on or calendar.today()
+    year = issued_on.year
+    typed = bool(meta.number.strip())
+    value = _register_take(agency=meta.agencies[0], year=year, typed=meta.number)
+    meta = _electronic_original(
+        meta=replace(meta, number=f"{value:02d}", issued_on=issued_on, is_draft=False), user=user
+    )
+    timings = RenderTimings()
+    pdf = render_document(figures, meta, timings=timings)
+    pages = timings.pages
     kind_title, subject = document_title(figures)
     figures_dict = figures.as_dict()
     report = IssuedReport(
@@ -362,6 +556,8 @@ def report_issue(
         issuing_agency=meta.agencies[0],
         co_issuing_agency=meta.agencies[1] if len(meta.agencies) > 1 else None,
         number=meta.number,
+        register_year=year,
+        register_number=value,
         number_line=meta.number_line,
         title=f"{kind_title} {subject}"[:500],
         narrative=meta.narrative,
@@ -384,6 +580,12 @@ def report_issue(
         object_id=report.pk,
         after={
             "number_line": report.number_line,
+            "register": {
+                "agency": report.issuing_agency_id,
+                "year": year,
+                "number": value,
+                "typed": typed,
+            },
             "kind": report.kind,
             "period": report.period,
             "sub_agreement": report.sub_agreement_id,

@@ -31,12 +31,28 @@ FIELD_NAMES = {
 class DocumentForm(forms.Form):
     issuer = forms.ChoiceField(label=gettext_lazy("Issuing agency"))
     number = forms.CharField(
-        label=gettext_lazy("Number (leave empty to number it by hand)"),
+        label=gettext_lazy("Number"),
         max_length=20,
         required=False,
+        help_text=gettext_lazy(
+            "Leave empty: on issue the register gives the agency's next number of the year. "
+            "A number typed here is checked against the register."
+        ),
     )
+    # ISO value: an <input type=date> shows only "2026-12-01" (pitfalls.md); the localised
+    # "01/12/2026" would leave the field empty in the browser.
     issued_on = forms.DateField(
-        label=gettext_lazy("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date of issue"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    addressees = forms.CharField(
+        label=gettext_lazy("To (Kính gửi), one per line"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+        help_text=gettext_lazy("A report to a higher body names it here."),
     )
     narrative = forms.CharField(
         label=gettext_lazy("Summary text"),
@@ -47,6 +63,15 @@ class DocumentForm(forms.Form):
             "Written from the figures; edit it freely. Blank lines separate paragraphs."
         ),
     )
+    signatory_deputy_of = forms.CharField(
+        label=gettext_lazy("Signs on behalf of (KT.)"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy(
+            'When a deputy signs, the head\'s title, e.g. "Giám đốc": printed '
+            '"KT. GIÁM ĐỐC" above the position. Empty when the head signs.'
+        ),
+    )
     signatory_title = forms.CharField(
         label=gettext_lazy("Signatory's position"),
         max_length=200,
@@ -55,6 +80,11 @@ class DocumentForm(forms.Form):
     )
     signatory_name = forms.CharField(
         label=gettext_lazy("Signatory"), max_length=200, required=False
+    )
+    co_signatory_deputy_of = forms.CharField(
+        label=gettext_lazy("Second signatory signs on behalf of (KT., joint report)"),
+        max_length=100,
+        required=False,
     )
     co_signatory_title = forms.CharField(
         label=gettext_lazy("Second signatory's position (joint report)"),
@@ -70,6 +100,16 @@ class DocumentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=2000,
         required=False,
+        help_text=gettext_lazy('The last line, "- Lưu: VT, …", is added from the drafting unit.'),
+    )
+    drafting_unit = forms.CharField(
+        label=gettext_lazy("Drafting unit (abbreviation)"),
+        max_length=50,
+        required=False,
+        help_text=gettext_lazy(
+            'Printed in the last line of the recipients, "- Lưu: VT, PV01.". '
+            "Empty: the issuing agency's abbreviation."
+        ),
     )
 
     def __init__(self, *args, issuer_choices, **kwargs):
@@ -227,7 +267,7 @@ def job_download(request: HttpRequest, pk) -> FileResponse:
     job = selectors_pdf.render_job_get(pk=pk, user_id=request.user.pk)
     if job.status != RenderJob.Status.DONE or not job.draft_file:
         raise Http404
-    return _pdf_response(job.draft_file, f"du-thao-{job.kind}-{job.period}.pdf")
+    return _pdf_response(job.draft_file, selectors_pdf.draft_filename(job=job))
 
 
 @login_required
@@ -235,10 +275,7 @@ def job_download(request: HttpRequest, pk) -> FileResponse:
 def issued_download(request: HttpRequest, pk: int) -> FileResponse:
     report = selectors_pdf.issued_report_get(pk=pk, scope=request_scope(request))
     # A withdrawn document still downloads exactly as issued; its name says it is withdrawn.
-    suffix = "-da-thu-hoi" if report.is_withdrawn else ""
-    return _pdf_response(
-        report.file, f"bao-cao-{report.kind}-{report.period}-{report.pk}{suffix}.pdf"
-    )
+    return _pdf_response(report.file, selectors_pdf.issued_filename(report=report))
 
 
 @login_required

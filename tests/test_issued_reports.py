@@ -93,7 +93,7 @@ def test_staff_withdraw_a_report_with_a_reason_and_it_is_audited(world, client, 
     assert "Đã thu hồi" in page and "Sai số liệu quý, ban hành nhầm." in page
     download = client.get(reverse("pdf:issued_download", args=[issued.pk]))
     assert download.status_code == 200
-    assert "da-thu-hoi" in download["Content-Disposition"]
+    assert download["Content-Disposition"].endswith('-DA-THU-HOI.pdf"')
     assert b"".join(download.streaming_content) == PDF
 
 

@@ -56,6 +56,8 @@ def test_leadership_downloads_the_quarterly_report(
     )
     page.get_by_role("button", name="Mở dự thảo").click()
     page.get_by_role("heading", name="Dự thảo báo cáo: quý III/2024").wait_for()
+    # The date of issue is shown, not left empty: the input got an ISO value (issue 14).
+    assert page.get_by_label("Ngày ban hành").input_value() == "2025-01-15"
     # The figures were issued unchanged, so the draft says so.
     assert page.get_by_text("Số liệu giống với báo cáo Số: 27/BC-CAT").is_visible()
     assert page.get_by_role("button", name="Ban hành báo cáo").count() == 0

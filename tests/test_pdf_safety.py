@@ -1,6 +1,7 @@
 """Text typed by a user, and any markup that reaches WeasyPrint, can neither read server
 files nor reach the network: the fetcher serves our static files only."""
 
+import base64
 import http.server
 import io
 import os
@@ -146,6 +147,16 @@ def test_fetcher_refuses_symlinks_and_files_outside_the_static_folder(tmp_path):
         with pytest.raises(OSError):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 9
+    # Uploaded signatures and seals come inline as PNG data: URIs, decoded in process; a
+    # data: URI that is not a PNG (an SVG could point elsewhere) is refused.
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+    )
+    served = fetcher.fetch("data:image/png;base64," + base64.b64encode(png).decode())
+    assert served.read() == png
+    for url in ("data:image/png;base64,PHN2Zz4=", "data:image/svg+xml;base64,PHN2Zz4="):
+        with pytest.raises(OSError):
+            fetcher.fetch(url)
 
 
 def test_redirecting_server_cannot_bypass_the_fetcher(listener):

@@ -1,6 +1,8 @@
 """Number formats for official documents: the dashboards' own (``reports.charts.fmt``:
 1.234.567 and 45,3), so a PDF prints a figure exactly as the dashboard shows it."""
 
+import re
+
 from django import template
 
 from reports.charts import fmt
@@ -33,3 +35,20 @@ def upper_vi(text):
 @register.filter
 def at(sequence, position):
     return sequence[position]
+
+
+@register.filter
+def nobreak(text, places):
+    """Spaces inside place names made non-breaking ("NGHỆ AN" never splits across lines)."""
+    from reports.pdf import keep_places_together
+
+    return keep_places_together(text or "", tuple(places or ()))
+
+
+@register.filter
+def keep_years(text):
+    """ "giai đoạn 2023 – 2025" kept on one line (a title would otherwise end "giai đoạn"
+    and begin the next line "2023 – 2025")."""
+    return re.sub(
+        r"(?:giai đoạn )?\d{4} – \d{4}", lambda m: m.group(0).replace(" ", "\u00a0"), text or ""
+    )
