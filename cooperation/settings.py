@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     # Above activities (it listens to its workflow events), below reports (which tells it of
     # issued reports).
     "notifications",
+    # Activity records behind the monthly figures: above activities (it registers the month's
+    # suggestions and evidence in activities.prefill), below reports (coverage dashboards).
+    "records",
     "reports",
     # The open API at /api/v1/ (django-ninja; listed so its docs use the bundled Swagger UI
     # from our static files, which the Content-Security-Policy allows, not a CDN).

@@ -18,8 +18,9 @@ ALLOWED = {
     "agreements": {"core", "audit"},
     "activities": {"core", "audit", "agreements"},
     "notifications": {"core", "audit", "agreements", "activities"},
-    "reports": {"core", "audit", "agreements", "activities", "notifications"},
-    "api": {"core", "audit", "agreements", "activities", "notifications", "reports"},
+    "records": {"core", "audit", "agreements", "activities"},
+    "reports": {"core", "audit", "agreements", "activities", "notifications", "records"},
+    "api": {"core", "audit", "agreements", "activities", "notifications", "records", "reports"},
 }
 PROJECT = {*ALLOWED, "cooperation"}
 
