@@ -35,6 +35,7 @@ urlpatterns = [
     path("documents/", include("reports.urls_pdf")),
     path("audit/", include("activities.urls_audit")),
     path("notifications/", include("notifications.urls")),
+    path("records/", include("records.urls")),
     path("", include("agreements.urls")),
     # The open API, versioned in its path: a change that breaks clients becomes /api/v2/.
     path("api/v1/", api.urls),
