@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.http import Http404, QueryDict
 from django.template.loader import render_to_string
@@ -340,11 +340,17 @@ def evidence_coverage(*, scope: UserScope, plan: Agreement) -> CoverageTable:
     if not scope.sees_all:
         values = values.filter(report__sub_agreement__org_unit_id__in=scope.district_unit_ids)
     totals = (
-        values.annotate(evidence=Coalesce(Subquery(evidence, output_field=IntegerField()), 0))
+        values.annotate(
+            evidence=Coalesce(
+                Subquery(evidence, output_field=BigIntegerField()),
+                0,
+                output_field=BigIntegerField(),
+            )
+        )
         .values("report__sub_agreement_id", "indicator_id")
         .annotate(
             reported=Sum("value"),
-            covered=Sum(Least(F("evidence"), F("value"))),
+            covered=Sum(Least(F("evidence"), F("value"), output_field=BigIntegerField())),
         )
         .order_by()
     )
