@@ -19,7 +19,7 @@ def records_workbook(rows: list[RecordRow], *, indicators) -> bytes:
     sheet = workbook.active
     sheet.title = _("Activity records")[:31]
     header = [
-        _("Date"),
+        _("Activity date"),
         _("Report month"),
         _("Unit"),
         _("Activity type"),

@@ -58,7 +58,7 @@ class RecordForm(forms.Form):
         error_messages={"invalid_choice": _("Choose an activity type from the list.")},
     )
     date = forms.DateField(
-        label=_("Date"),
+        label=_("Activity date"),
         # An ISO value, or Chromium shows an empty date field (pitfalls.md).
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
