@@ -89,3 +89,27 @@ def test_officer_logs_a_talk_and_submits_the_month_from_it(
     expect(section).to_contain_text("Bản Huồi Tụ, xã Huồi Tụ")
     expect(section.get_by_role("img", name="Ảnh noi-chuyen-huoi-tu.jpg")).to_be_visible()
     context.close()
+
+
+def test_record_pages_are_accessible_and_fit_a_phone(
+    world, talks, live_server, page, settings, tmp_path
+):
+    from django.urls import reverse
+
+    from tests.records_helpers import add_record, photo
+    from tests.test_accessibility import assert_accessible
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    record = add_record(world.officer_a, world.sub_a, files=[photo()])
+    login(page, live_server, world.officer_a.username)
+    for url in (
+        reverse("records:record_list") + f"?unit={world.sub_a.pk}",
+        reverse("records:record_create", args=[world.sub_a.pk]),
+        reverse("records:record_detail", args=[record.pk]),
+        reverse("records:record_edit", args=[record.pk]),
+        reverse("records:coverage"),
+        reverse("activities:month_entry", args=[world.sub_a.pk, "2024-03"]),
+    ):
+        assert_accessible(page, live_server.url + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{url} is {width}px wide on a 390px screen"
