@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from activities.selectors import sub_agreement_get
 from agreements.selectors import (
@@ -44,6 +44,7 @@ def _list_url(record_or_sub_agreement_id: int, month=None) -> str:
 
 
 @login_required
+@require_safe
 def record_list(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     plan = request_plan(request)
@@ -131,6 +132,7 @@ def record_create(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request_scope(request)
     record = selectors.record_get(pk=pk, scope=scope)
@@ -232,6 +234,7 @@ def _file_response(field, *, content_type: str, name: str, inline: bool) -> File
 
 
 @login_required
+@require_safe
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_get(pk=pk, scope=request_scope(request))
     extension = attachment.file.name.rsplit(".", 1)[-1]
@@ -244,6 +247,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
+@require_safe
 def attachment_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_get(pk=pk, scope=request_scope(request))
     return _file_response(
@@ -255,6 +259,7 @@ def attachment_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
+@require_safe
 def evidence_coverage(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     plan = request_plan(request)

@@ -28,6 +28,7 @@ from notifications.models import Notification
 from reports.models import IssuedReport, RenderJob
 from tests import factories as f
 from tests.conftest import TODAY
+from tests.records_helpers import add_record, photo
 
 ROLES = (
     "anon",
@@ -113,6 +114,17 @@ EXPECTED: dict[str, dict[str, str]] = {
     "plan_close":                 {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
     "plan_next":                  {"GET": REVIEWERS,    "POST": REVIEWERS},
     "plan_activate":              {"GET": NOT_ALLOWED,  "POST": REVIEWERS},
+    # Activity records: read within the district, written by its officer or staff (an empty
+    # POST is a form with errors; a delete without confirmation asks first). Their files are
+    # served only through the record's scope.
+    "records:record_list":        {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "records:coverage":           {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "records:record_create":      {"GET": DISTRICT_WRITE, "POST": DISTRICT_WRITE},
+    "records:record_detail":      {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    "records:record_edit":        {"GET": DISTRICT_WRITE, "POST": DISTRICT_WRITE},
+    "records:record_delete":      {"GET": NOT_ALLOWED,  "POST": DISTRICT_WRITE},
+    "records:attachment":         {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    "records:attachment_thumbnail": {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
 }
 # fmt: on
 
@@ -187,12 +199,22 @@ def _render_job(ctx, other):
 
 def _notification(ctx, other):
     return (ctx.notification_b if other else ctx.notification_a).pk
+
+
 def _plan(ctx, other):
     return ctx.plan.pk
 
 
 def _issued_report(ctx, other):
     return (ctx.issued_b if other else ctx.issued_a).pk
+
+
+def _activity_record(ctx, other):
+    return (ctx.record_b if other else ctx.record_a).pk
+
+
+def _attachment(ctx, other):
+    return (ctx.attachment_b if other else ctx.attachment_a).pk
 
 
 KWARGS_BY_PARAMETER = {
@@ -213,6 +235,11 @@ KWARGS_BY_URL = {
     "plan_close": {"pk": _plan},
     "plan_next": {"pk": _plan},
     "plan_activate": {"pk": _plan},
+    "records:record_detail": {"pk": _activity_record},
+    "records:record_edit": {"pk": _activity_record},
+    "records:record_delete": {"pk": _activity_record},
+    "records:attachment": {"pk": _attachment},
+    "records:attachment_thumbnail": {"pk": _attachment},
 }
 
 
@@ -293,6 +320,12 @@ def matrix_world(world, settings, tmp_path):
             recipient=officer, kind="approved", key=f"matrix-{suffix}", target="/"
         )
         setattr(world, f"notification_{suffix}", notification)
+        # An activity record with a photo (and its thumbnail) in each district.
+        record = add_record(officer, sub, files=[photo()])
+        attachment = record.attachments.get()
+        attachment.thumbnail.save("thumb.jpg", ContentFile(b"\xff\xd8\xff"), save=True)
+        setattr(world, f"record_{suffix}", record)
+        setattr(world, f"attachment_{suffix}", attachment)
     return world
 
 
