@@ -189,12 +189,15 @@ def record_page(
     )
 
 
+# The export stops here: a plan's 130 units logging every patrol shift for three years stay
+# below it, and a filter narrows anything larger.
+MAX_EXPORT_ROWS = 50_000
+
+
 def record_rows(*, scope: UserScope, plan: Agreement, filters: RecordFilters) -> list[RecordRow]:
-    """Every filtered record, for the export (three queries)."""
-    return [
-        _row(record)
-        for record in _with_details(record_queryset(scope=scope, plan=plan, filters=filters))
-    ]
+    """The filtered records (at most ``MAX_EXPORT_ROWS``), for the export: three queries."""
+    queryset = _with_details(record_queryset(scope=scope, plan=plan, filters=filters))
+    return [_row(record) for record in queryset[:MAX_EXPORT_ROWS]]
 
 
 def record_get(*, pk: int, scope: UserScope) -> ActivityRecord:

@@ -1,6 +1,7 @@
 """Shared arrangements for the activity-record tests."""
 
 import datetime as dt
+import importlib
 
 from agreements.selectors import user_scope
 from records import services
@@ -11,7 +12,17 @@ PATROL = "Ca tuần tra"
 MEDIATION = "Hòa giải mâu thuẫn"
 
 
+def seed_record_types() -> None:
+    """The types the data migration seeds. A transactional test (the live server, the worker)
+    flushes the tables it used, migration data included, so each test seeds them again."""
+    from django.apps import apps
+
+    seed = importlib.import_module("records.migrations.0002_seed_record_types")
+    seed.seed(apps, None)
+
+
 def record_type(name: str) -> RecordType:
+    seed_record_types()
     return RecordType.objects.get(name=name)
 
 

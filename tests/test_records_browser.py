@@ -11,6 +11,7 @@ from activities.models import ActivityValue, MonthlyReport
 from records.models import ActivityRecord
 from tests import factories as f
 from tests.conftest import login
+from tests.records_helpers import seed_record_types
 from tests.test_uploads import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
@@ -31,6 +32,7 @@ def test_officer_logs_a_talk_and_submits_the_month_from_it(
     world, talks, live_server, page, browser, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
+    seed_record_types()
     photo = tmp_path / "noi-chuyen-huoi-tu.jpg"
     photo.write_bytes(jpeg_with_gps((1024, 768)))
 
