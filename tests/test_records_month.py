@@ -101,7 +101,7 @@ def test_the_review_page_lists_the_months_records_in_fixed_queries(
         assert client.get(entry_url(world)).status_code == 200
 
 
-# The month page as before (14), then the records behind it: records, amounts, files.
+# The month page, with the records behind it: three queries (records, amounts, files).
 REVIEW_QUERIES = 17
 # tests/test_query_counts.py's ENTRY_PAGE_QUERIES (the suggestions included), and the session.
 ENTRY_QUERIES = 16
