@@ -148,7 +148,7 @@ def demo_users(*, password: str | None = None) -> tuple[str, list[tuple[str, str
     province = OrgUnit.objects.get(code="NA")
     logins = []
     manage_perms = Permission.objects.filter(
-        content_type__app_label__in=["agreements", "activities", "audit", "auth"]
+        content_type__app_label__in=["agreements", "activities", "records", "audit", "auth"]
     )
     for username, first, last, role in STAFF_USERS:
         user = _user(

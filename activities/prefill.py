@@ -65,3 +65,24 @@ def month_prefill(*, sub_agreement: Agreement, month: dt.date) -> dict[int, Pref
                     (*before.labels, item.label),
                 )
     return merged
+
+
+# --- The evidence behind a month, for the review page -----------------------------------------
+
+# A section of HTML (already escaped and rendered by the app that keeps the evidence) about
+# one month: the review page shows each below the figures.
+EvidenceSection = Callable[[Agreement, dt.date], str]
+_evidence: list[EvidenceSection] = []
+
+
+def evidence_register(section: EvidenceSection) -> None:
+    """Called once per evidence keeper at app start-up; registering twice is harmless."""
+    if section not in _evidence:
+        _evidence.append(section)
+
+
+def month_evidence(*, sub_agreement: Agreement, month: dt.date) -> list[str]:
+    """Every keeper's section for the month (empty ones left out), each rendered in a fixed
+    number of queries."""
+    sections = (section(sub_agreement, month) for section in list(_evidence))
+    return [html for html in sections if html]

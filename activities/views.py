@@ -6,10 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activities import locks, selectors, services
+from activities import locks, prefill, selectors, services
 from activities.checks import soft_warnings
 from activities.forms import MonthlyEntryForm, ReasonForm
 from activities.models import MonthlyReport
@@ -33,8 +34,14 @@ def _error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def _bind(rows: list[selectors.EntryGroup], form: MonthlyEntryForm) -> list[dict]:
-    """Pair each indicator row with its bound form fields for the template."""
+def _bind(
+    rows: list[selectors.EntryGroup],
+    form: MonthlyEntryForm,
+    suggestions: dict[int, prefill.Prefill] | None = None,
+) -> list[dict]:
+    """Pair each indicator row with its bound form fields (and the figure its evidence
+    suggests, if any) for the template."""
+    suggestions = suggestions or {}
     return [
         {
             "task": group.task,
@@ -47,6 +54,12 @@ def _bind(rows: list[selectors.EntryGroup], form: MonthlyEntryForm) -> list[dict
                         if f"{prefix}_{row.indicator.pk}" in form.fields
                     ],
                     "comment": form[f"c_{row.indicator.pk}"],
+                    "suggestion": suggestions.get(row.indicator.pk),
+                    # A saved figure other than the evidence's sum wants a word of why.
+                    "differs": row.indicator.pk in suggestions
+                    and row.value is not None
+                    and row.value.value is not None
+                    and row.value.value != suggestions[row.indicator.pk].value,
                 }
                 for row in group.rows
             ],
@@ -102,6 +115,13 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
     closed_reason = plan_read_only_reason(sub_agreement)
     rows = selectors.entry_rows(report=report, sub_agreement=sub_agreement, month=month_date)
     indicators = [row.indicator for group in rows for row in group.rows]
+    # What the month's evidence (activity records, houses) adds up to, per indicator: shown
+    # beside the fields, written only when the officer asks (never by itself).
+    suggestions = {
+        pk: item
+        for pk, item in prefill.month_prefill(sub_agreement=sub_agreement, month=month_date).items()
+        if any(i.pk == pk and not i.is_ratio for i in indicators)
+    }
     stale = None
     if request.method == "POST":
         if closed_reason and scope.can_edit_unit(sub_agreement.org_unit_id):
@@ -111,7 +131,15 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             )
         if not can_edit:
             raise PermissionDenied
-        form = MonthlyEntryForm(request.POST, indicators=indicators)
+        data = request.POST
+        if data.get("action") == "suggest":
+            # "Dùng số gợi ý": the suggestions go into the fields left empty, then the month
+            # is saved as a draft; a figure the officer typed is never replaced.
+            data = data.copy()
+            for pk, item in suggestions.items():
+                if not (data.get(f"v_{pk}") or "").strip():
+                    data[f"v_{pk}"] = str(item.value)
+        form = MonthlyEntryForm(data, indicators=indicators)
         if form.is_valid():
             action = (
                 services.report_save_and_submit
@@ -133,7 +161,7 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
                 stale = error
                 # Keep what the user typed, and let them save it over the newer version
                 # only after they have seen what changed.
-                data = request.POST.copy()
+                data = data.copy()
                 data["version"] = error.report.version
                 form = MonthlyEntryForm(data, indicators=indicators)
                 form.is_valid()
@@ -148,6 +176,11 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
                     messages.info(request, _("Nothing to save: every figure is empty."))
                 elif report.status == MonthlyReport.Status.SUBMITTED:
                     messages.success(request, _("The month was submitted for review."))
+                elif data.get("action") == "suggest":
+                    messages.success(
+                        request,
+                        _("The suggested figures were put into the empty fields; draft saved."),
+                    )
                 else:
                     messages.success(request, _("Draft saved."))
                 return redirect(
@@ -157,6 +190,10 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
         form = MonthlyEntryForm(
             initial=MonthlyEntryForm.initial_for(report, rows), indicators=indicators
         )
+    for pk, item in suggestions.items():
+        form.fields[f"v_{pk}"].widget.attrs["placeholder"] = number_format(
+            item.value, force_grouping=True
+        )
     return render(
         request,
         "activities/entry.html",
@@ -165,7 +202,8 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
             "month": month_date,
             "month_slug": month,
             "report": report,
-            "groups": _bind(rows, form),
+            "groups": _bind(rows, form, suggestions),
+            "suggestions": suggestions,
             "form": form,
             "can_edit": can_edit,
             "lock": lock,
@@ -278,6 +316,10 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "closed_reason": plan_read_only_reason(report.sub_agreement),
             "history": selectors.report_history(report=report),
             "filters_query": filters.querystring(),
+            # The records (and houses) behind the month, each section rendered by its keeper.
+            "evidence": prefill.month_evidence(
+                sub_agreement=report.sub_agreement, month=report.month
+            ),
         },
     )
 

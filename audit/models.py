@@ -38,6 +38,9 @@ class AuditEvent(models.Model):
         PLAN_START = "plan_start", _("Plan started")
         PLAN_ACTIVATE = "plan_activate", _("Plan activated")
         PLAN_CLOSE = "plan_close", _("Plan closed")
+        RECORD_ADD = "record_add", _("Activity record added")
+        RECORD_CHANGE = "record_change", _("Activity record changed")
+        RECORD_DELETE = "record_delete", _("Activity record deleted")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     # The housing register (houses, and the households' personal data); above activities,
     # whose month entry it pre-fills, below reports.
     "housing",
+    # Activity records behind the monthly figures: above activities (it registers the month's
+    # suggestions and evidence in activities.prefill), below reports (coverage dashboards).
+    "records",
     "reports",
     # The open API at /api/v1/ (django-ninja; listed so its docs use the bundled Swagger UI
     # from our static files, which the Content-Security-Policy allows, not a CDN).

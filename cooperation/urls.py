@@ -36,6 +36,7 @@ urlpatterns = [
     path("audit/", include("activities.urls_audit")),
     path("notifications/", include("notifications.urls")),
     path("housing/", include("housing.urls")),
+    path("records/", include("records.urls")),
     path("", include("agreements.urls")),
     # The open API, versioned in its path: a change that breaks clients becomes /api/v2/.
     path("api/v1/", api.urls),

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -403,26 +403,33 @@ def nha_goal(*, plan: Agreement) -> tuple[int | None, int | None]:
 
 def nha_suggestions(sub_agreement: Agreement, month: dt.date) -> list[Suggestion]:
     """The houses of the sub-agreement completed in the month's period (activities.prefill
-    provider): "từ 3 căn nhà". Two queries."""
-    indicator = (
+    provider): "từ 3 căn nhà". One query: the indicator with its count as a subquery."""
+    first, last = calendar.month_dates(month, calendar.rule_of(sub_agreement))
+    completed = (
+        House.objects.filter(
+            sub_agreement=sub_agreement,
+            status__in=House.BUILT,
+            completed_on__gte=first,
+            completed_on__lte=last,
+        )
+        .values("sub_agreement")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    row = (
         Indicator.objects.filter(plan_id=sub_agreement.parent_id or sub_agreement.pk, code=NHA)
-        .only("pk")
+        .annotate(n=Subquery(completed))
+        .values_list("pk", "n")
         .first()
     )
-    if indicator is None:
+    if row is None:
         return []
-    first, last = calendar.month_dates(month, calendar.rule_of(sub_agreement))
-    count = House.objects.filter(
-        sub_agreement=sub_agreement,
-        status__in=House.BUILT,
-        completed_on__gte=first,
-        completed_on__lte=last,
-    ).count()
+    indicator_id, count = row
     if not count:
         return []
     return [
         Suggestion(
-            indicator_id=indicator.pk,
+            indicator_id=indicator_id,
             value=count,
             sources=count,
             label=_("from %(count)s houses") % {"count": count},

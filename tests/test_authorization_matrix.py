@@ -28,6 +28,7 @@ from notifications.models import Notification
 from reports.models import IssuedReport, RenderJob
 from tests import factories as f
 from tests.conftest import TODAY
+from tests.records_helpers import add_record, photo
 
 ROLES = (
     "anon",
@@ -139,6 +140,17 @@ EXPECTED: dict[str, dict[str, str]] = {
     "housing:export":             {"GET": PROVINCE_WIDE, "POST": NOT_ALLOWED},
     "housing:province":           {"GET": PROVINCE_WIDE, "POST": NOT_ALLOWED},
     "housing:access_log":         {"GET": ADMIN_ONLY,   "POST": NOT_ALLOWED},
+    # Activity records: read within the district, written by its officer or staff (an empty
+    # POST is a form with errors; a delete without confirmation asks first). Their files are
+    # served only through the record's scope.
+    "records:record_list":        {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "records:coverage":           {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "records:record_create":      {"GET": DISTRICT_WRITE, "POST": DISTRICT_WRITE},
+    "records:record_detail":      {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    "records:record_edit":        {"GET": DISTRICT_WRITE, "POST": DISTRICT_WRITE},
+    "records:record_delete":      {"GET": NOT_ALLOWED,  "POST": DISTRICT_WRITE},
+    "records:attachment":         {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
+    "records:attachment_thumbnail": {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
 }
 # fmt: on
 
@@ -239,6 +251,14 @@ def _issued_report(ctx, other):
     return (ctx.issued_b if other else ctx.issued_a).pk
 
 
+def _activity_record(ctx, other):
+    return (ctx.record_b if other else ctx.record_a).pk
+
+
+def _attachment(ctx, other):
+    return (ctx.attachment_b if other else ctx.attachment_a).pk
+
+
 KWARGS_BY_PARAMETER = {
     "sub_agreement_id": _sub_agreement,
     "pk": _report,
@@ -262,6 +282,11 @@ KWARGS_BY_URL = {
     "plan_activate": {"pk": _plan},
     "housing:import_preview": {"token": _house_batch},
     "housing:import_confirm": {"token": _house_batch},
+    "records:record_detail": {"pk": _activity_record},
+    "records:record_edit": {"pk": _activity_record},
+    "records:record_delete": {"pk": _activity_record},
+    "records:attachment": {"pk": _attachment},
+    "records:attachment_thumbnail": {"pk": _attachment},
 }
 
 
@@ -343,6 +368,12 @@ def matrix_world(world, settings, tmp_path):
         )
         setattr(world, f"notification_{suffix}", notification)
         _matrix_house(world, suffix, officer, sub)
+        # An activity record with a photo (and its thumbnail) in each district.
+        record = add_record(officer, sub, files=[photo()])
+        attachment = record.attachments.get()
+        attachment.thumbnail.save("thumb.jpg", ContentFile(b"\xff\xd8\xff"), save=True)
+        setattr(world, f"record_{suffix}", record)
+        setattr(world, f"attachment_{suffix}", attachment)
     return world
 
 

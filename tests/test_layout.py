@@ -19,8 +19,14 @@ ALLOWED = {
     "activities": {"core", "audit", "agreements"},
     "notifications": {"core", "audit", "agreements", "activities"},
     "housing": {"core", "audit", "agreements", "activities"},
-    "reports": {"core", "audit", "agreements", "activities", "notifications", "housing"},
-    "api": {"core", "audit", "agreements", "activities", "notifications", "housing", "reports"},
+    "records": {"core", "audit", "agreements", "activities"},
+    "reports": {
+        "core", "audit", "agreements", "activities", "notifications", "housing", "records"
+    },
+    "api": {
+        "core", "audit", "agreements", "activities", "notifications", "housing", "records",
+        "reports",
+    },
 }
 PROJECT = {*ALLOWED, "cooperation"}
 

@@ -7,9 +7,10 @@ from activities.models import MonthlyReport
 from tests import factories as f
 
 # Session, user, scope, plans (one query for the plan choice and the switcher), sub-agreement,
-# report, indicators, values ×3, history, sample flag, the bell's unread count…
-ENTRY_PAGE_QUERIES = 14
-SAVED_ENTRY_PAGE_QUERIES = 17
+# report, indicators, values ×3, history, sample flag, the bell's unread count, the evidence's
+# suggestions (one per provider: the activity records)…
+ENTRY_PAGE_QUERIES = 16
+SAVED_ENTRY_PAGE_QUERIES = 19
 # Includes savepoints: atomic service calls nest inside the test transaction.
 SAVE_QUERIES = 26
 
