@@ -34,7 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
-    "axes",
+    # django-axes, titled in Vietnamese in the administration.
+    "cooperation.admin_site.AxesConfig",
     "cooperation",
     # Lowest project app: the trail every other app records into.
     "audit",
