@@ -483,3 +483,11 @@ def report_review_facts(*, report: MonthlyReport, today: dt.date) -> ReviewFacts
         is_late=calendar.is_flagged_late(state, due=due, on=today),
         warnings=soft_warnings(report=report),
     )
+
+
+def plan_has_sample_data(*, plan: Agreement | None) -> bool:
+    """Whether any month of the plan is sample (demo) data: pages where leadership reads
+    figures then say so on top. One query."""
+    if plan is None:
+        return False
+    return MonthlyReport.objects.filter(sub_agreement__parent=plan, is_sample=True).exists()

@@ -16,11 +16,8 @@ urlpatterns = [
     path("plans/<int:pk>/close/", views_plans.plan_close_view, name="plan_close"),
     path("plans/<int:pk>/next/", views_plans.plan_next, name="plan_next"),
     path("plans/<int:pk>/activate/", views_plans.plan_activate_view, name="plan_activate"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", views.PortalLoginView.as_view(), name="login"),
+    path("help/", views.help_page, name="help"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

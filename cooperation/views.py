@@ -1,9 +1,19 @@
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import select_template
+from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
 
 from activities import selectors as activity_selectors
-from agreements.selectors import request_plan, request_scope, sub_agreement_list
+from agreements.selectors import (
+    current_plan,
+    plan_agency_names,
+    request_plan,
+    request_scope,
+    sub_agreement_list,
+)
 from core import calendar
 from reports.selectors import plan_achievement
 
@@ -14,7 +24,10 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
     today = calendar.today()
     plan = request_plan(request)
-    context: dict = {"plan": plan}
+    context: dict = {
+        "plan": plan,
+        "sample_data": activity_selectors.plan_has_sample_data(plan=plan),
+    }
     if plan is None:
         return render(request, "home.html", context)
     if scope.sees_all:
@@ -32,3 +45,33 @@ def home(request: HttpRequest) -> HttpResponse:
             for agreement in sub_agreement_list(scope=scope).filter(parent=plan)
         ]
     return render(request, "home.html", context)
+
+
+class PortalLoginView(LoginView):
+    """The login page names the agencies of the current plan (from the data, not the code) and
+    tells a user who forgot the password what to do."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["agencies"] = plan_agency_names(plan=current_plan())
+        return context
+
+
+@login_required
+@require_safe
+def help_page(request: HttpRequest) -> HttpResponse:
+    """A short guide for each role, the reader's own first. Vietnamese by default; an English
+    version in its own template."""
+    scope = request_scope(request)
+    template = select_template([f"help/guide.{get_language()}.html", "help/guide.vi.html"])
+    if scope.can_review:
+        role = "staff"
+    elif scope.sees_all:
+        role = "leadership"
+    elif scope.officer_unit_ids:
+        role = "officer"
+    else:
+        role = "viewer"
+    return render(request, template.template.name, {"role": role})

@@ -66,6 +66,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "logout":                   {"GET": NOT_ALLOWED_ANYONE, "POST": TO_LOGIN},
     "password_change":          {"GET": LOGGED_IN,      "POST": LOGGED_IN},
     "password_change_done":     {"GET": LOGGED_IN,      "POST": NOT_ALLOWED},
+    # The guide: every signed-in role, read only.
+    "help":                     {"GET": LOGGED_IN,      "POST": NOT_ALLOWED},
     "activities:month_list":    {"GET": DISTRICT_READ,  "POST": DISTRICT_READ},
     # Reading a month is a district read; POSTing figures needs the officer role.
     "activities:month_entry":   {"GET": DISTRICT_READ,  "POST": DISTRICT_WRITE},
