@@ -9,6 +9,7 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db import apps as tasks_db_apps
 
 
 class RoleAdminSite(AdminSite):
@@ -30,3 +31,10 @@ class AxesConfig(axes_apps.AppConfig):
     administration (its models' names are translated in our catalogue, django_strings.py)."""
 
     verbose_name = _("Login security")
+
+
+class TasksConfig(tasks_db_apps.TasksAppConfig):
+    """django-tasks-db's queue table under a Vietnamese name (the library hard-codes
+    "Tasks Database Backend")."""
+
+    verbose_name = _("Background tasks")

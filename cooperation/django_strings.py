@@ -30,4 +30,21 @@ STRINGS = (
     gettext_noop("Failed Logins"),
     gettext_noop("Logout Time"),
     gettext_noop("Expires At"),
+    # The admin's list filter (Django 5.0), missing from Django's Vietnamese catalogue.
+    gettext_noop("Show counts"),
+    gettext_noop("Hide counts"),
+    # django-tasks-db's result model.
+    gettext_noop("Task Result"),
+    gettext_noop("Task Results"),
+    gettext_noop("enqueued at"),
+    gettext_noop("started at"),
+    gettext_noop("finished at"),
+    gettext_noop("priority"),
+    gettext_noop("task path"),
+    gettext_noop("queue name"),
+    gettext_noop("backend name"),
+    gettext_noop("run after"),
+    gettext_noop("return value"),
+    gettext_noop("exception class path"),
+    gettext_noop("traceback"),
 )

@@ -53,7 +53,8 @@ INSTALLED_APPS = [
     # `cooperation`, whose `db_worker` (a wrapper that first fails orphaned render jobs)
     # takes precedence over the library's command of the same name.
     "django_tasks",
-    "django_tasks_db",
+    # django-tasks-db, titled in Vietnamese in the administration.
+    "cooperation.admin_site.TasksConfig",
 ]
 
 MIDDLEWARE = [

@@ -159,6 +159,9 @@ LEAKS = [
     "Progress",
     "Review",
     "Help",
+    "Tasks Database Backend",
+    "Task Results",
+    "Show counts",
 ]
 
 
@@ -214,6 +217,7 @@ def _pages(w):
             reverse("admin:activities_monthlyreport_changelist"),
             reverse("admin:axes_accessattempt_changelist"),
             reverse("admin:axes_accesslog_changelist"),
+            reverse("admin:django_tasks_database_dbtaskresult_changelist"),
         ],
     }
 
