@@ -27,7 +27,24 @@ _KEYS = {
     "created": gettext_lazy("created"),
     "changed": gettext_lazy("changed"),
     "reason": gettext_lazy("Reason"),
+    "usable_password": gettext_lazy("has a usable password"),
+    "from_plan": gettext_lazy("previous plan"),
+    "tasks": gettext_lazy("tasks"),
+    "indicators": gettext_lazy("indicators"),
+    "sub_agreements": gettext_lazy("sub-agreements"),
+    "number_line": gettext_lazy("number"),
+    "file_sha256": "SHA-256",
+    "figures_sha256": gettext_lazy("figures (SHA-256)"),
+    "withdrawn": gettext_lazy("withdrawn"),
+    "counts": gettext_lazy("counts"),
+    "units_ended": gettext_lazy("units ended"),
+    "units_created": gettext_lazy("units created"),
+    "units_reused": gettext_lazy("units kept"),
+    "basis": gettext_lazy("legal basis"),
+    "on": gettext_lazy("from"),
 }
+# Models named in plan-load counts ({"created": {"OrgUnit": 152, …}}).
+_MODEL_APPS = ("agreements", "activities", "reports", "notifications")
 
 
 @register.filter
@@ -84,6 +101,11 @@ def change_label(key: str, names: dict | None = None) -> str:
         return names[key]
     if key in _KEYS:
         return str(_KEYS[key])
+    for app_label in _MODEL_APPS:
+        try:
+            return str(apps.get_model(app_label, key)._meta.verbose_name_plural).capitalize()
+        except LookupError:
+            continue
     return key.replace("_", " ")
 
 
