@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import select_template
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
@@ -75,3 +76,39 @@ def help_page(request: HttpRequest) -> HttpResponse:
     else:
         role = "viewer"
     return render(request, template.template.name, {"role": role})
+
+
+# Password reset by email: at most this many requests an hour per address and per client, so
+# the form can be used neither to flood someone's mailbox nor to probe addresses.
+RESET_PER_EMAIL_PER_HOUR = 3
+RESET_PER_CLIENT_PER_HOUR = 10
+
+
+def _reset_allowed(key: str, limit: int) -> bool:
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= limit
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset by email (a one-time link valid PASSWORD_RESET_TIMEOUT seconds), in
+    Vietnamese, throttled. Whether the address exists or the limit was hit, the answer is the
+    same page, so it tells nobody which addresses have accounts."""
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        client = self.request.META.get("REMOTE_ADDR", "")
+        if not (
+            _reset_allowed(f"password-reset:client:{client}", RESET_PER_CLIENT_PER_HOUR)
+            and _reset_allowed(f"password-reset:email:{email}", RESET_PER_EMAIL_PER_HOUR)
+        ):
+            return redirect(self.get_success_url())
+        return super().form_valid(form)

@@ -280,7 +280,7 @@ def test_the_import_preview_names_indicators_and_the_message_says_submit(client,
     page = text_of(
         client.post(reverse("activities:import_confirm", args=[batch.token]), follow=True)
     )
-    assert "mới được lưu nháp, chưa gửi" in page and "bấm «Gửi»" in page
+    assert "mới được lưu nháp, chưa gửi" in page and "bấm «Gửi báo cáo»" in page
 
 
 # --- The review page -----------------------------------------------------------------------
@@ -390,3 +390,49 @@ def test_the_pdf_form_offers_only_periods_in_which_a_unit_reported(client, world
     assert "2024-04" not in keys and "2023-06" not in keys and "2023" not in keys
     # The kind is a radio group: CSS shows only the pickers the chosen kind uses.
     assert 'type="radio" name="kind" value="final"' in html
+
+
+# --- A forgotten password by email ---------------------------------------------------------
+
+
+def test_a_password_is_reset_by_a_one_time_email_link(client, world, mailoutbox):
+    world.officer_a.email = "doan.a@example.vn"
+    world.officer_a.save()
+    page = text_of(client.get(reverse("login")))
+    assert "Đặt lại qua email" in page
+    response = client.post(reverse("password_reset"), {"email": "Doan.A@example.vn"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert (
+        mail.subject == "Hợp tác: đặt mật khẩu mới" and "Tên đăng nhập của bạn: doan.a" in mail.body
+    )
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.body).group(1)
+    form = client.get(link, follow=True)
+    assert "Đặt mật khẩu mới" in text_of(form)
+    new = "Mat-khau-moi-2026!"
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}, follow=True
+    )
+    assert "Đã đổi mật khẩu" in text_of(done)
+    world.officer_a.refresh_from_db()
+    assert world.officer_a.check_password(new)
+    again = text_of(client.get(link, follow=True))
+    assert "không còn hiệu lực" in again
+
+
+def test_the_reset_form_is_throttled_and_tells_nobody_which_addresses_exist(
+    client, world, mailoutbox
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    world.officer_a.email = "doan.a@example.vn"
+    world.officer_a.save()
+    for _ in range(5):
+        response = client.post(reverse("password_reset"), {"email": "doan.a@example.vn"})
+        assert response.status_code == 302
+    assert len(mailoutbox) == 3  # RESET_PER_EMAIL_PER_HOUR
+    unknown = client.post(reverse("password_reset"), {"email": "ai-do@example.vn"}, follow=True)
+    assert "Hãy kiểm tra email" in text_of(unknown)
+    assert len(mailoutbox) == 3
