@@ -194,6 +194,8 @@ def _render_job(ctx, other):
 
 def _notification(ctx, other):
     return (ctx.notification_b if other else ctx.notification_a).pk
+
+
 def _plan(ctx, other):
     return ctx.plan.pk
 
