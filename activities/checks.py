@@ -5,11 +5,13 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from activities.models import ActivityValue, MonthlyReport
 from agreements.models import Indicator
 from core.calendar import add_months
+from core.numbers import figure
 
 SPIKE_FACTOR = 3
 HISTORY_MONTHS = 12
@@ -85,10 +87,14 @@ def _warnings(
                     SoftWarning(
                         indicator,
                         _(
-                            "%(code)s: %(value)s is lower than last month (%(previous)s), but it "
-                            "counts a total to date. Explain in the comment."
+                            "%(indicator)s: %(value)s is lower than last month (%(previous)s), "
+                            "but it counts a total to date. Explain in the comment."
                         )
-                        % {"code": indicator.code, "value": entry.value, "previous": last_value},
+                        % {
+                            "indicator": indicator.display_name(get_language()),
+                            "value": figure(entry.value),
+                            "previous": figure(last_value),
+                        },
                         explained,
                     )
                 )
@@ -99,14 +105,14 @@ def _warnings(
                     SoftWarning(
                         indicator,
                         _(
-                            "%(code)s: %(value)s is more than %(factor)s times the usual monthly "
-                            "figure (median %(median)s). Explain in the comment."
+                            "%(indicator)s: %(value)s is more than %(factor)s times the usual "
+                            "monthly figure (median %(median)s). Explain in the comment."
                         )
                         % {
-                            "code": indicator.code,
-                            "value": entry.value,
+                            "indicator": indicator.display_name(get_language()),
+                            "value": figure(entry.value),
                             "factor": SPIKE_FACTOR,
-                            "median": median,
+                            "median": figure(median, None),
                         },
                         explained,
                     )

@@ -1,6 +1,6 @@
 """Sample data for demonstrations: users for every role, targets and monthly figures.
 
-Everything here is invented (shared/domain.md, "demo"): figures are the article's provincial
+Everything here is invented (docs/plan.md, "demo"): figures are the article's provincial
 pace split across districts by a fixed population-like weight, with seasons and noise.
 Reports are flagged ``is_sample`` and the portal labels them as sample data."""
 

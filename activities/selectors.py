@@ -11,8 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 
-from activities.checks import soft_warnings_many
+from activities.checks import soft_warnings, soft_warnings_many
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
 from agreements.models import Agreement, Indicator, OrgUnit, Task
 from agreements.selectors import (
@@ -441,3 +442,52 @@ def approved_values() -> QuerySet[ActivityValue]:
             "indicator__code",
         )
     )
+
+
+def indicator_names(*, plan_id: int | None) -> dict[str, str]:
+    """Indicator code → name in the page's language, for pages that show stored changes
+    (history, audit trail), which name indicators by code. One query; every plan's
+    indicators when ``plan_id`` is None."""
+    indicators = Indicator.objects.only("code", "name", "name_en")
+    if plan_id is not None:
+        indicators = indicators.filter(plan_id=plan_id)
+    language = get_language()
+    return {i.code: i.display_name(language) for i in indicators}
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """What a reviewer weighs beside the figures: the deadline, whether the month came late,
+    and the unusual figures with their explanations."""
+
+    deadline: dt.date
+    state: str
+    is_late: bool
+    warnings: list
+
+
+def report_review_facts(*, report: MonthlyReport, today: dt.date) -> ReviewFacts:
+    agreement = report.sub_agreement
+    due = calendar.deadline(agreement, report.month)
+    state = calendar.month_state(
+        agreement=agreement,
+        month=report.month,
+        status=report.status,
+        submitted_at=report.submitted_at,
+        on=today,
+        due=due,
+    )
+    return ReviewFacts(
+        deadline=due,
+        state=state,
+        is_late=calendar.is_flagged_late(state, due=due, on=today),
+        warnings=soft_warnings(report=report),
+    )
+
+
+def plan_has_sample_data(*, plan: Agreement | None) -> bool:
+    """Whether any month of the plan is sample (demo) data: pages where leadership reads
+    figures then say so on top. One query."""
+    if plan is None:
+        return False
+    return MonthlyReport.objects.filter(sub_agreement__parent=plan, is_sample=True).exists()

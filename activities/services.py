@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from activities import events, locks
@@ -533,15 +534,14 @@ def report_submit(
         Indicator.objects.filter(plan_id=locked.sub_agreement.parent_id)
         .exclude(values__report=locked)
         .order_by("task__order", "order", "code")
-        .values_list("code", flat=True)
     )
     if missing:
         raise ValidationError(
             _(
                 "Enter a figure (0 if nothing happened) for every indicator before submitting. "
-                "Missing: %(codes)s."
+                "Missing: %(names)s."
             )
-            % {"codes": ", ".join(missing)}
+            % {"names": "; ".join(i.display_name(get_language()) for i in missing)}
         )
     unexplained = [w.message for w in soft_warnings(report=locked) if not w.explained]
     if unexplained:

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -123,6 +124,9 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
         if any(i.pk == pk and not i.is_ratio for i in indicators)
     }
     stale = None
+    # A refused submission keeps nothing (services.report_save_and_submit): the reasons are
+    # the form's errors, so the stored month's warnings are not shown a second time.
+    submit_refused = False
     if request.method == "POST":
         if closed_reason and scope.can_edit_unit(sub_agreement.org_unit_id):
             messages.error(request, closed_reason)
@@ -169,6 +173,7 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
                     report=error.report, sub_agreement=sub_agreement, month=month_date
                 )
             except ValidationError as error:
+                submit_refused = action is services.report_save_and_submit
                 for message in _error_messages(error):
                     form.add_error(None, message)
             else:
@@ -212,10 +217,20 @@ def month_entry(request: HttpRequest, sub_agreement_id: int, month: str) -> Http
                 sub_agreement=sub_agreement, month=month_date, report=report
             ),
             "stale": stale,
-            "warnings": soft_warnings(report=report) if report and can_edit else [],
+            "submit_refused": submit_refused,
+            "warnings": soft_warnings(report=report)
+            if report and can_edit and not submit_refused
+            else [],
+            "indicator_names": _names(indicators),
             "history": selectors.report_history(report=report)[:20] if report else [],
         },
     )
+
+
+def _names(indicators) -> dict[str, str]:
+    """Code → name of the page's indicators, for the history, which stores codes."""
+    language = get_language()
+    return {indicator.code: indicator.display_name(language) for indicator in indicators}
 
 
 @login_required
@@ -315,6 +330,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reason_form": ReasonForm(initial={"version": report.version}),
             "closed_reason": plan_read_only_reason(report.sub_agreement),
             "history": selectors.report_history(report=report),
+            "indicator_names": _names(row.indicator for group in rows for row in group.rows),
+            "facts": selectors.report_review_facts(report=report, today=calendar.today()),
             "filters_query": filters.querystring(),
             # The records (and houses) behind the month, each section rendered by its keeper.
             "evidence": prefill.month_evidence(

@@ -1,6 +1,9 @@
 """The audit trail, for provincial staff and administrators: every change, filterable by user,
 report, kind of object and action. Read-only: nothing here (or in the admin) edits it."""
 
+from collections import defaultdict
+
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from activities.models import REPORT_OBJECT_TYPE, MonthlyReport
+from activities.selectors import indicator_names
 from agreements.selectors import request_scope
 from audit.models import AuditEvent
 from core.scope import UserScope
@@ -56,12 +60,30 @@ def _attach_reports(events) -> None:
         if e.object_type == REPORT_OBJECT_TYPE and e.object_id.isdigit() and len(e.object_id) < 18
     }
     reports = MonthlyReport.objects.select_related("sub_agreement__org_unit").in_bulk(ids)
+    # Other objects by their own name: one query per kind of object on the page.
+    others = defaultdict(set)
+    for e in events:
+        if e.object_type != REPORT_OBJECT_TYPE and e.object_id.isdigit() and len(e.object_id) < 18:
+            others[e.object_type].add(int(e.object_id))
+    names = {}
+    for object_type, pks in others.items():
+        try:
+            model = apps.get_model(object_type)
+        except (LookupError, ValueError):
+            continue
+        names.update(
+            {
+                (object_type, str(pk)): str(obj)
+                for pk, obj in model._default_manager.in_bulk(pks).items()
+            }
+        )
     for event in events:
         event.report = (
             reports.get(int(event.object_id))
             if event.object_type == REPORT_OBJECT_TYPE and event.object_id.isdigit()
             else None
         )
+        event.object_name = names.get((event.object_type, event.object_id), "")
 
 
 def _render(request: HttpRequest, events: QuerySet[AuditEvent], context: dict) -> HttpResponse:
@@ -80,6 +102,14 @@ def _render(request: HttpRequest, events: QuerySet[AuditEvent], context: dict) -
             "object_types": AuditEvent.objects.order_by("object_type")
             .values_list("object_type", flat=True)
             .distinct(),
+            # The filters name people and months, never their database numbers.
+            "actors": get_user_model()
+            .objects.filter(pk__in=AuditEvent.objects.values("actor_id"))
+            .order_by("first_name", "last_name", "username"),
+            "filtered_report": MonthlyReport.objects.select_related("sub_agreement__org_unit")
+            .filter(pk=context["filters"].get("report_id") or 0)
+            .first(),
+            "names": indicator_names(plan_id=None),
             **context,
         },
     )

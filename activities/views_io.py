@@ -15,10 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from activities import exports, imports
 from activities.forms_io import ExportForm, PeriodForm, UploadForm
 from activities.models import ImportBatch
+from activities.selectors import indicator_names
 from activities.spreadsheet import csv_bytes, workbook_bytes
 from agreements.models import Agreement
 from agreements.selectors import request_plan, request_scope, sub_agreement_list
 from core import calendar
+from core.numbers import figure
 from core.scope import UserScope
 from core.text import by_unit_name
 
@@ -165,6 +167,7 @@ def _preview_context(batch) -> dict:
         "file_errors": preview.get("file_errors", []),
         "has_errors": bool(preview.get("file_errors")) or counts.get("error", 0) > 0,
         "has_changes": counts.get("new", 0) + counts.get("changed", 0) > 0,
+        "indicator_names": indicator_names(plan_id=None),
     }
 
 
@@ -218,11 +221,19 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 "months; %(unchanged)s unchanged."
             )
             % {
-                "created": outcome.created,
-                "changed": outcome.changed,
-                "reports": outcome.reports,
-                "unchanged": outcome.unchanged,
+                "created": figure(outcome.created),
+                "changed": figure(outcome.changed),
+                "reports": figure(outcome.reports),
+                "unchanged": figure(outcome.unchanged),
             },
+        )
+        # An import only saves drafts: say so, or a district believes it has reported.
+        messages.warning(
+            request,
+            _(
+                "The imported months are saved as drafts and are not submitted yet: open each "
+                "month, check it and press Submit so that provincial staff can review it."
+            ),
         )
     else:
         messages.info(request, _("Nothing to change: the portal already has these figures."))
@@ -230,7 +241,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         messages.warning(
             request,
             _("%(count)s figures in submitted or approved months were not changed.")
-            % {"count": outcome.locked},
+            % {"count": figure(outcome.locked)},
         )
     return redirect(_after_import_url(request, scope))
 

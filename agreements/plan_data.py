@@ -1,5 +1,5 @@
 """The 2023–2025 cooperation plan between Nghệ An Provincial Police and the Provincial Youth
-Union, as published (Báo Nghệ An, 23/05/2023; see shared/domain.md). Facts from the article
+Union, as published (Báo Nghệ An, 23/05/2023; see docs/plan.md). Facts from the article
 are marked; everything else (codes, task wording, sub-agreement dates) is our reading."""
 
 import csv
@@ -263,7 +263,7 @@ COMMUNES_FILE = DATA_DIR / "nghean_communes_2025.csv"
 
 @dataclass(frozen=True)
 class Commune:
-    """One of the 130 commune-level units formed on 01/07/2025 (shared/data, see SOURCES.md)."""
+    """One of the 130 commune-level units formed on 01/07/2025 (agreements/data, see SOURCES.md)."""
 
     code: str
     name: str  # "Xã Anh Sơn", "Phường Thành Vinh"

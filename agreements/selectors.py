@@ -231,3 +231,11 @@ def former_districts(units: Iterable[OrgUnit]) -> dict[int, OrgUnit]:
         else:
             result[unit.pk] = line(unit)
     return result
+
+
+def plan_agency_names(*, plan: Agreement | None) -> list[str]:
+    """The agencies that signed a plan, in the plan's order (the login page's header). One
+    query."""
+    if plan is None:
+        return []
+    return list(plan.parties.order_by("order").values_list("agency__name", flat=True))

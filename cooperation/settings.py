@@ -34,7 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
-    "axes",
+    # django-axes, titled in Vietnamese in the administration.
+    "cooperation.admin_site.AxesConfig",
     "cooperation",
     # Lowest project app: the trail every other app records into.
     "audit",
@@ -58,7 +59,8 @@ INSTALLED_APPS = [
     # `cooperation`, whose `db_worker` (a wrapper that first fails orphaned render jobs)
     # takes precedence over the library's command of the same name.
     "django_tasks",
-    "django_tasks_db",
+    # django-tasks-db, titled in Vietnamese in the administration.
+    "cooperation.admin_site.TasksConfig",
 ]
 
 MIDDLEWARE = [

@@ -16,10 +16,29 @@ urlpatterns = [
     path("plans/<int:pk>/close/", views_plans.plan_close_view, name="plan_close"),
     path("plans/<int:pk>/next/", views_plans.plan_next, name="plan_next"),
     path("plans/<int:pk>/activate/", views_plans.plan_activate_view, name="plan_activate"),
+    path("accounts/login/", views.PortalLoginView.as_view(), name="login"),
+    path("help/", views.help_page, name="help"),
+    # A forgotten password: a one-time link by email (throttled), or the provincial
+    # administrator sets a temporary one in the administration (audited).
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "accounts/password/reset/",
+        views.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

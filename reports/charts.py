@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from core.numbers import figure
 
 Number = int | float | Decimal
 
@@ -62,12 +63,9 @@ class Series:
 
 
 def fmt(value: Number | None, decimals: int = 0) -> str:
-    """A number the Vietnamese way (1.800; 45,03), or an em dash."""
-    if value is None:
-        return "—"
-    if decimals == 0:
-        value = round(value)
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    """A number the Vietnamese way (1.800; 45,03), or an em dash: the portal's one formatter
+    (core.numbers.figure), so the home page, dashboards and PDFs print a figure alike."""
+    return figure(value, decimals)
 
 
 def _id(*parts: str) -> str:

@@ -6,6 +6,7 @@ from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from activities.models import MonthlyReport
 from agreements.models import Agreement, AgreementParty
 from core import calendar as periods
 from core.processes import process_alive
@@ -114,11 +115,34 @@ def issuing_agencies(*, agreement: Agreement) -> list[AgreementParty]:
     )
 
 
-def period_choices(*, plan: Agreement) -> list[tuple[str, str]]:
+def reported_months(*, plan: Agreement) -> set[dt.date]:
+    """The months in which at least one unit of the plan submitted its report (submitted or
+    approved). One query."""
+    return set(
+        MonthlyReport.objects.filter(
+            sub_agreement__parent=plan,
+            status__in=(MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.APPROVED),
+        )
+        .values_list("month", flat=True)
+        .distinct()
+    )
+
+
+def period_choices(
+    *, plan: Agreement, reported: set[dt.date] | None = None
+) -> list[tuple[str, str]]:
     """Every period a document can cover (the dashboards' periods of the plan), newest first
     within each kind: the whole plan, then each year with its halves and quarters, then
-    the months."""
+    the months. With ``reported`` (``reported_months``), only the periods holding one of
+    those months, and the whole plan: a report on a period nobody reported on is empty."""
     choices = periods.period_choices(plan=plan)
+    if reported is not None:
+        choices = [
+            p
+            for p in choices
+            if p.kind == periods.PLAN
+            or any(p.first_month <= month <= p.last_month for month in reported)
+        ]
     order = {periods.YEAR: 0, periods.HALF: 1, periods.QUARTER: 2}
 
     def label(period: periods.Period) -> str:

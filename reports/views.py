@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from activities.selectors import plan_has_sample_data
 from agreements.models import Agreement, Indicator, Task
 from agreements.selectors import (
     request_plan,
@@ -77,6 +78,8 @@ def _common(
         "districts": by_unit_name(sub_agreement_list(scope=scope).filter(parent=plan)),
         "status_labels": selectors.STATUS_LABELS,
         "cell_labels": selectors.CELL_LABELS,
+        # Demo figures are labelled where leadership reads them (the banner in base.html).
+        "sample_data": plan_has_sample_data(plan=plan),
     }
 
 

@@ -153,7 +153,9 @@ def document_index(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "issued": selectors_pdf.issued_report_list(scope=scope).filter(plan=plan)[:100],
             "kinds": kinds,
-            "periods": selectors_pdf.period_choices(plan=plan),
+            "periods": selectors_pdf.period_choices(
+                plan=plan, reported=selectors_pdf.reported_months(plan=plan)
+            ),
             "sub_agreements": subs,
         },
     )

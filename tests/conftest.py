@@ -159,3 +159,11 @@ def login(page, live_server, username, password=f.PASSWORD):
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+def open_menu(page):
+    """On a phone-sized screen the main menu is a closed disclosure («Danh mục»): open it
+    before following a menu link. Nothing to do on a wide screen."""
+    summary = page.locator("details.menu-phone > summary")
+    if summary.is_visible() and not page.locator("details.menu-phone[open]").count():
+        summary.click()

@@ -73,6 +73,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "logout":                   {"GET": NOT_ALLOWED_ANYONE, "POST": TO_LOGIN},
     "password_change":          {"GET": LOGGED_IN,      "POST": LOGGED_IN},
     "password_change_done":     {"GET": LOGGED_IN,      "POST": NOT_ALLOWED},
+    # The guide: every signed-in role, read only.
+    "help":                     {"GET": LOGGED_IN,      "POST": NOT_ALLOWED},
+    # A forgotten password, by email: open to anyone (a bad link answers a page saying so).
+    "password_reset":           {"GET": PUBLIC,         "POST": PUBLIC},
+    "password_reset_done":      {"GET": PUBLIC,         "POST": NOT_ALLOWED_ANYONE},
+    "password_reset_confirm":   {"GET": PUBLIC,         "POST": PUBLIC},
+    "password_reset_complete":  {"GET": PUBLIC,         "POST": NOT_ALLOWED_ANYONE},
     "activities:month_list":    {"GET": DISTRICT_READ,  "POST": DISTRICT_READ},
     # Reading a month is a district read; POSTing figures needs the officer role.
     "activities:month_entry":   {"GET": DISTRICT_READ,  "POST": DISTRICT_WRITE},
@@ -270,6 +277,7 @@ KWARGS_BY_PARAMETER = {
     "house_id": _house,
     "photo_id": _house_photo,
     "size": _photo_size,
+    "uidb64": lambda ctx, other: "MQ",
 }
 KWARGS_BY_URL = {
     "agreements:document": {"pk": _sub_agreement},

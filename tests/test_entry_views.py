@@ -134,7 +134,7 @@ def test_a_stale_form_is_refused_and_shows_the_other_change(client, world):
     assert response.status_code == 200
     assert "Người khác đã thay đổi tháng này" in page
     assert "doan.a2" in page or "Lê Thị Thu" in page
-    assert "TUAN_TRA: 12 → 20" in page
+    assert "Ca tuần tra ban đêm: 12 → 20" in page
     assert 'value="15"' in page  # what the user typed is still in the form
     report.refresh_from_db()
     assert ActivityValue.objects.get(report=report, indicator=world.patrol).value == 20

@@ -120,7 +120,7 @@ def test_round_trip_export_then_import_changes_nothing(client, approved, kind):
         follow=True,
     )
     page = response.content.decode()
-    assert "Không đổi: <strong>5</strong>" in page
+    assert "Giống số liệu đã có: <strong>5</strong>" in page
     assert "Mới: <strong>0</strong>" in page and "Lỗi: <strong>0</strong>" in page
     batch = ImportBatch.objects.get()
     client.post(reverse("activities:import_confirm", args=[batch.token]))

@@ -9,6 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from housing.models import House, HousePhoto, PersonalDataAccess
+from tests.conftest import open_menu
 from tests.housing_helpers import HEAD_NAME, ID_NUMBER, jpeg_with_gps
 from tests.test_journey_monthly_loop import as_user
 
@@ -62,6 +63,7 @@ def test_officer_records_a_handover_with_a_photo_and_leadership_sees_it_without_
 
     views_before = PersonalDataAccess.objects.count()
     leader_ctx, leader = as_user(browser, live_server, housing.leader.username)
+    open_menu(leader)
     leader.get_by_role("navigation").get_by_role("link", name="Nhà ở").click()
     expect(leader.get_by_role("heading", level=1)).to_have_text(
         "Nhà cho hộ nghèo, hộ khó khăn về nhà ở"

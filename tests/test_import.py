@@ -143,7 +143,7 @@ def test_the_same_file_twice_changes_nothing_the_second_time(officer, data):
     after_first = snapshot()
     response = _upload(officer, content)
     assert "Không có gì thay đổi" in response.content.decode()
-    assert "Không đổi: <strong>2</strong>" in response.content.decode()
+    assert "Giống số liệu đã có: <strong>2</strong>" in response.content.decode()
     response = _confirm_latest(officer, data.officer_a)
     assert snapshot() == after_first
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from activities.models import ActivityValue, MonthlyReport
-from tests.conftest import login
+from tests.conftest import login, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +41,7 @@ def test_officer_submits_staff_returns_officer_fixes_staff_approves(browser, liv
 
     # Provincial staff finds it in the inbox and returns it with a reason.
     staff_ctx, staff = as_user(browser, live_server, world.staff.username)
+    open_menu(staff)
     staff.get_by_role("navigation").get_by_role("link", name="Duyệt báo cáo").click()
     staff.get_by_role("link", name=re.compile("Huyện Anh Sơn 03.2024")).click()
     staff.get_by_label("Lý do trả lại").fill("Số ca tuần tra chưa khớp với sổ theo dõi.")

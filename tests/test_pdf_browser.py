@@ -9,7 +9,7 @@ from django.urls import reverse
 from agreements.selectors import user_scope
 from reports import services_pdf
 from reports.pdf_data import Kind
-from tests.conftest import login
+from tests.conftest import login, open_menu
 from tests.test_pdf import QUARTER, docs, pdf_text  # noqa: F401 — the fixture
 
 
@@ -43,6 +43,7 @@ def test_leadership_downloads_the_quarterly_report(
     )
 
     login(page, live_server, docs.leader.username)
+    open_menu(page)
     page.get_by_role("link", name="Báo cáo PDF").first.click()
     page.get_by_role("heading", name="Báo cáo đã ban hành").wait_for()
     with page.expect_download() as issued:
@@ -50,10 +51,12 @@ def test_leadership_downloads_the_quarterly_report(
     text = pdf_text(open(issued.value.path(), "rb").read())
     assert "Số: 27/BC-CAT" in text and "quý III/2024" in text and "Kết quả quý III/2024." in text
 
-    page.get_by_label("Loại báo cáo").select_option(label="Báo cáo tiến độ toàn tỉnh")
-    page.get_by_label("Kỳ báo cáo (không áp dụng cho báo cáo tổng kết)").select_option(
-        label="Quý III/2024"
-    )
+    # Only the pickers of the chosen kind show: the final review needs no period.
+    page.get_by_label("Báo cáo tổng kết kế hoạch").check()
+    assert not page.get_by_label("Kỳ báo cáo", exact=True).is_visible()
+    page.get_by_label("Báo cáo tiến độ toàn tỉnh").check()
+    assert not page.get_by_label("Đơn vị", exact=True).is_visible()
+    page.get_by_label("Kỳ báo cáo", exact=True).select_option(label="Quý III/2024")
     page.get_by_role("button", name="Mở dự thảo").click()
     page.get_by_role("heading", name="Dự thảo báo cáo: quý III/2024").wait_for()
     # The date of issue is shown, not left empty: the input got an ISO value (issue 14).

@@ -80,5 +80,5 @@ def test_inbox_and_home_queries_do_not_grow_with_districts(
     # checks it at 21 and 151 units).
     with django_assert_max_num_queries(15):
         assert client.get(reverse("activities:review_inbox")).status_code == 200
-    with django_assert_max_num_queries(18):  # the bell's unread count, and the taken-over units
+    with django_assert_max_num_queries(19):  # the bell, the taken-over units, the sample label
         assert client.get("/").status_code == 200

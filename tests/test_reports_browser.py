@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, open_menu
 from tests.reports_data import APPROVED, month_report, target
 
 D = dt.date
@@ -32,6 +32,7 @@ def test_leadership_filters_to_a_quarter_and_a_task_and_drills_into_a_behind_dis
     )
 
     login(page, live_server, "lanhdao")
+    open_menu(page)
     page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Tiến độ").click()
     page.wait_for_url(re.compile(r"/progress/$"))
     assert page.get_by_role("heading", name="Tiến độ thực hiện kế hoạch").is_visible()

@@ -256,16 +256,16 @@ def _grow(w, districts: int, months: int) -> None:
 
 # Fixed numbers of queries; each page reads once (twice on the province page: figures and
 # trends) which units were taken over by others, so a stock is not counted twice, and the
-# header bell's unread count.
+# header bell's unread count, and whether the plan has sample months (the "Dữ liệu mẫu" label).
 PAGES = [
-    ("province", lambda w: PROVINCE, 31),
+    ("province", lambda w: PROVINCE, 32),
     (
         "province_filtered",
         lambda w: PROVINCE + "?period=2024-Q1&task=1&provisional=1&sort=-status",
-        31,
+        32,
     ),
-    ("province_by_former_district", lambda w: PROVINCE + "?group=former", 33),
-    ("district", lambda w: district_url(w.sub_a, "?period=2024"), 27),
+    ("province_by_former_district", lambda w: PROVINCE + "?group=former", 34),
+    ("district", lambda w: district_url(w.sub_a, "?period=2024"), 28),
     ("indicator", lambda w: indicator_url("VNEID"), 24),
     ("indicator_ratio", lambda w: indicator_url("DVC_TT", "?period=2024-H1"), 24),
 ]

@@ -297,7 +297,9 @@ def test_staff_read_the_trail_per_user_and_per_report(world, client):
 
     page = client.get(reverse("audit:user", args=[world.officer_a.pk])).content.decode()
     assert "Huyện Anh Sơn" in page and "Huyện Bình Thử" not in page
-    assert "TUAN_TRA" in page and "value=12" in page
+    # Indicators by name and figures as figures, not codes and field names.
+    assert "Ca tuần tra ban đêm" in page and "<dd>12</dd>" in page
+    assert "TUAN_TRA" not in page and "<dd>value=" not in page
 
     page = client.get(reverse("audit:list"), {"report": other.pk}).content.decode()
     assert "Huyện Bình Thử" in page and "Huyện Anh Sơn" not in page

@@ -99,7 +99,8 @@ def test_submit_needs_every_indicator(world):
     report = save(world, new_report(world), values=values)
     with pytest.raises(ValidationError) as error:
         submit(world, report)
-    assert "HOA_GIAI" in str(error.value)
+    assert "Vụ mâu thuẫn hòa giải thành công" in str(error.value)
+    assert "HOA_GIAI" not in str(error.value)
     assert MonthlyReport.objects.get(pk=report.pk).status == Status.DRAFT
 
 
@@ -268,7 +269,8 @@ def test_an_unusual_spike_needs_a_comment_before_submitting(world):
         services.report_submit(
             report=report, user=world.officer_a, scope=scope, version=report.version
         )
-    assert "TUAN_TRA" in str(error.value) and "trung vị" in str(error.value)
+    assert "Ca tuần tra ban đêm: 95" in str(error.value) and "(trung vị 10)" in str(error.value)
+    assert "TUAN_TRA" not in str(error.value)
     values[world.patrol.pk] = services.ValueInput(value=95, comment="Cao điểm Tết, tăng ca.")
     report = save(world, report, values=values)
     submitted_report = services.report_submit(
@@ -287,4 +289,4 @@ def test_a_stock_that_goes_down_needs_a_comment(world):
     report = save(world, new_report(world), values=values)
     with pytest.raises(ValidationError) as error:
         submit(world, report)
-    assert "VNEID" in str(error.value)
+    assert "Tài khoản VNeID: 900 thấp hơn tháng trước (1.000)" in str(error.value)
