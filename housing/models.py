@@ -144,7 +144,8 @@ class HousePhoto(models.Model):
         House, verbose_name=_("house"), on_delete=models.CASCADE, related_name="photos"
     )
     image = models.FileField(_("photo"), upload_to="housing/photos/")
-    thumbnail = models.FileField(_("thumbnail"), upload_to="housing/thumbnails/")
+    # Made by a background task after the upload commits (housing.tasks).
+    thumbnail = models.FileField(_("thumbnail"), upload_to="housing/thumbnails/", blank=True)
     content_type = models.CharField(_("content type"), max_length=32)
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))

@@ -25,7 +25,7 @@ from agreements.models import Agreement, OrgUnit, UnitSuccession
 from agreements.selectors import plan_read_only_reason
 from audit.models import AuditEvent
 from audit.services import audit_record, model_snapshot, snapshot_diff
-from core import calendar, uploads
+from core import calendar, stored_files, uploads
 from core.scope import UserScope
 from core.text import nfc
 from housing import rules
@@ -408,6 +408,7 @@ def house_delete(*, user: AbstractBaseUser, scope: UserScope, house: House) -> N
         (photo.image.storage, name)
         for photo in locked.photos.all()
         for name in (photo.image.name, photo.thumbnail.name)
+        if name  # a thumbnail not made yet has no file
     ]
     before = model_snapshot(locked)
     # The household goes with its house (its id only: the trail holds no personal data).
@@ -434,14 +435,15 @@ def house_delete(*, user: AbstractBaseUser, scope: UserScope, house: House) -> N
     transaction.on_commit(remove_files)
 
 
+@stored_files.undo_on_error
 def house_photo_add(
     *, user: AbstractBaseUser, scope: UserScope, house: House, upload
 ) -> HousePhoto:
-    """Check and re-encode a photo (no EXIF or GPS kept), store it and its thumbnail under
-    random names. The costly decoding happens before the transaction."""
+    """Check and re-encode a photo (no EXIF or GPS kept) and store it under a random name.
+    The costly decoding happens before the transaction; the thumbnail is made by the worker
+    once the row is committed (``housing.tasks``)."""
     require_edit(scope, house.sub_agreement)
     clean = uploads.clean_upload(upload, allowed=uploads.IMAGES)
-    small = uploads.thumbnail(clean)
     name = secrets.token_hex(16)
     with transaction.atomic():
         photo = HousePhoto(
@@ -451,8 +453,7 @@ def house_photo_add(
             height=clean.height,
             uploaded_by=user,
         )
-        photo.image.save(f"{name}.{clean.extension}", ContentFile(clean.content), save=False)
-        photo.thumbnail.save(f"{name}.jpg", ContentFile(small), save=False)
+        stored_files.save(photo.image, f"{name}.{clean.extension}", ContentFile(clean.content))
         photo.save()
         audit_record(
             actor=user,
@@ -462,6 +463,35 @@ def house_photo_add(
             after={"photo_added": photo.pk},
             reason=_("Photo added"),
         )
+        pk = photo.pk
+        transaction.on_commit(lambda: house_photo_thumbnail_enqueue(photo_id=pk))
+    return photo
+
+
+def house_photo_thumbnail_enqueue(*, photo_id: int) -> None:
+    from housing.tasks import house_photo_thumbnail_task
+
+    house_photo_thumbnail_task.enqueue(photo_id=str(photo_id))
+
+
+@stored_files.undo_on_error
+def house_photo_thumbnail_make(*, photo_id: int) -> HousePhoto | None:
+    """The thumbnail of a stored photo (the worker's task). Idempotent: a photo that has one
+    keeps it; a photo deleted meanwhile leaves no file behind."""
+    photo = HousePhoto.objects.filter(pk=photo_id).first()
+    if photo is None or photo.thumbnail:
+        return photo
+    with photo.image.open("rb") as stored:
+        content = stored.read()
+    kind = uploads.PNG if photo.content_type == "image/png" else uploads.JPEG
+    small = uploads.thumbnail(uploads.CleanFile(kind=kind, content=content))
+    stored_files.save(photo.thumbnail, f"{secrets.token_hex(16)}.jpg", ContentFile(small))
+    updated = HousePhoto.objects.filter(pk=photo.pk, thumbnail="").update(
+        thumbnail=photo.thumbnail.name
+    )
+    if not updated:
+        photo.thumbnail.storage.delete(photo.thumbnail.name)
+        return HousePhoto.objects.filter(pk=photo.pk).first()
     return photo
 
 

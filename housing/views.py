@@ -311,6 +311,8 @@ def photo(request: HttpRequest, photo_id: int, size: str) -> HttpResponse:
         raise Http404
     selectors.house_get(pk=item.house_id, scope=scope)  # 404 outside the scope
     stored = item.image if size == "full" else item.thumbnail
+    if not stored:  # the worker has not made the thumbnail yet
+        raise Http404
     content_type = item.content_type if size == "full" else "image/jpeg"
     try:
         handle = stored.open("rb")

@@ -21,7 +21,7 @@ from agreements.models import Agreement, Indicator
 from agreements.selectors import plan_read_only_reason
 from audit.models import AuditEvent
 from audit.services import audit_record
-from core import calendar, uploads
+from core import calendar, stored_files, uploads
 from core.scope import UserScope
 from core.text import nfc
 from records.models import (
@@ -188,7 +188,7 @@ def _store(record: ActivityRecord, cleaned: Iterable[tuple[str, uploads.CleanFil
             width=clean.width,
             height=clean.height,
         )
-        attachment.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
+        stored_files.save(attachment.file, f"upload.{clean.extension}", ContentFile(clean.content))
         attachment.save()
         stored.append(attachment)
     images = [a.pk for a in stored if a.is_image]
@@ -214,10 +214,19 @@ def attachment_thumbnail_make(*, attachment_id: int) -> Attachment | None:
     with attachment.file.open("rb") as stored:
         content = stored.read()
     small = uploads.thumbnail(uploads.CleanFile(kind=attachment.kind, content=content))
-    attachment.thumbnail.save("thumb.jpg", ContentFile(small), save=False)
-    Attachment.objects.filter(pk=attachment.pk, thumbnail="").update(
+    return _thumbnail_store(attachment, small)
+
+
+@stored_files.undo_on_error
+def _thumbnail_store(attachment: Attachment, small: bytes) -> Attachment:
+    stored_files.save(attachment.thumbnail, "thumb.jpg", ContentFile(small))
+    updated = Attachment.objects.filter(pk=attachment.pk, thumbnail="").update(
         thumbnail=attachment.thumbnail.name
     )
+    if not updated:
+        # Deleted meanwhile, or another run got there first: this file is nobody's.
+        attachment.thumbnail.storage.delete(attachment.thumbnail.name)
+        return Attachment.objects.filter(pk=attachment.pk).first()
     return attachment
 
 
@@ -257,6 +266,7 @@ def _write_amounts(record: ActivityRecord, amounts: Mapping[int, int]) -> None:
     )
 
 
+@stored_files.undo_on_error
 @transaction.atomic
 def record_create(
     *,
@@ -314,6 +324,7 @@ def _lock_record(record: ActivityRecord) -> ActivityRecord:
     )
 
 
+@stored_files.undo_on_error
 @transaction.atomic
 def record_update(
     *,

@@ -132,17 +132,29 @@ def test_another_units_house_and_photo_are_not_found(housing, client):
     assert House.objects.filter(pk=house.pk).exists()
 
 
-def test_a_stored_photo_has_no_exif_and_is_served_only_through_the_register(housing, client):
+def test_a_stored_photo_has_no_exif_and_is_served_only_through_the_register(
+    housing, client, django_capture_on_commit_callbacks
+):
     house = add_house(housing)
     client.force_login(housing.officer_a)
     original = jpeg_with_gps()
     assert Image.open(io.BytesIO(original)).getexif().get(0x8825)
-    response = client.post(
-        reverse("housing:photo_add", args=[house.pk]),
-        {"photo": SimpleUploadedFile("IMG_0001.jpg", original, content_type="image/jpeg")},
-    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            reverse("housing:photo_add", args=[house.pk]),
+            {"photo": SimpleUploadedFile("IMG_0001.jpg", original, content_type="image/jpeg")},
+        )
     assert response.status_code == 302
     photo = HousePhoto.objects.get()
+    # The thumbnail is the worker's job, queued once the upload commits.
+    assert not photo.thumbnail
+    assert client.get(reverse("housing:photo", args=[photo.pk, "thumb"])).status_code == 404
+    page = client.get(reverse("housing:detail", args=[house.pk])).content.decode()
+    assert "đang tạo ảnh thu nhỏ" in page
+    for callback in callbacks:
+        callback()
+    photo.refresh_from_db()
+    assert photo.thumbnail
     assert "IMG_0001" not in photo.image.name
     full = client.get(reverse("housing:photo", args=[photo.pk, "full"]))
     stored = b"".join(full.streaming_content)
