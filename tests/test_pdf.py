@@ -17,6 +17,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from activities.models import MonthlyReport
+from activities.rollups import rollups_refresh
 from agreements.models import Agency, AgreementParty, Baseline, Indicator, Target
 from agreements.selectors import user_scope
 from reports.charts import fmt
@@ -409,9 +410,9 @@ def test_issued_file_stays_as_issued_and_the_next_draft_shows_what_changed(
     draft_url = reverse("pdf:draft") + f"?kind=provincial&period={QUARTER}"
     assert "Số liệu giống" in client.get(draft_url).content.decode()
     # District B's September is approved afterwards: the figures change.
-    MonthlyReport.objects.filter(sub_agreement=docs.sub_b, month=dt.date(2024, 9, 1)).update(
-        status=MonthlyReport.Status.APPROVED
-    )
+    september = MonthlyReport.objects.filter(sub_agreement=docs.sub_b, month=dt.date(2024, 9, 1))
+    september.update(status=MonthlyReport.Status.APPROVED)
+    rollups_refresh(report_ids=september.values_list("pk", flat=True))  # as the services do
     page = client.get(draft_url).content.decode()
     assert "Số liệu đã thay đổi so với Số: 12/BC-CAT" in page
     assert '<td class="num">153</td><td class="num">1152</td>' in page

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities.models import ActivityValue, MonthlyReport
+from activities.rollups import rollups_rebuild
 from agreements.models import Agreement, OrgUnit, Target
 from core.calendar import add_months
 from tests import factories as f
@@ -252,6 +253,7 @@ def _grow(w, districts: int, months: int) -> None:
             ActivityValue(report=report, indicator=w.online, numerator=3, denominator=7),
         ]
     ActivityValue.objects.bulk_create(values)
+    rollups_rebuild(plan_ids=[plan.pk])
 
 
 # Fixed numbers of queries; each page reads once (twice on the province page: figures and
