@@ -38,7 +38,7 @@ from activities.models import (
     PlanMonthTotal,
     PlanStockSpan,
 )
-from agreements.models import Agreement, Indicator, Task, UnitSuccession
+from agreements.models import Agreement, Indicator, Target, Task, UnitSuccession
 from agreements.selectors import former_districts, sub_agreement_list
 from core import calendar
 from core.calendar import (
@@ -349,6 +349,63 @@ def _plan_achieved(
     return result
 
 
+def _target_sums(
+    subs: Sequence[Agreement], targets: dict, indicators: Sequence[Indicator]
+) -> dict[int, Decimal]:
+    """Indicator → the sum of the districts' whole-plan targets (none if no district has
+    one), to flag a provincial target that differs from it."""
+    sums: dict[int, Decimal] = {}
+    for indicator in indicators:
+        parts = [targets[s.pk][indicator.pk].get(None) for s in subs if s.pk in targets]
+        parts = [p for p in parts if p is not None]
+        if parts:
+            sums[indicator.pk] = sum(parts, Decimal(0))
+    return sums
+
+
+@dataclass(frozen=True)
+class _PlanWhole:
+    """What the whole-province figures need of the plan's units, read for the plan as a
+    whole: the report months of any of its units, the sum of their whole-plan targets,
+    and the units taken over by another of its units (with their last month)."""
+
+    months: list[dt.date]
+    target_sums: dict[int, Decimal]
+    superseded: dict[int, dt.date]
+
+
+def _plan_whole(*, plan: Agreement, indicators: Sequence[Indicator]) -> _PlanWhole:
+    """Four small queries whose rows do not grow with the number of units: distinct date
+    spans, one sum per indicator, and the few units a successor took over."""
+    subs = Agreement.objects.filter(parent=plan)
+    spans = set(subs.values_list("start_date", "end_date").distinct().order_by())
+    months: set[dt.date] = set()
+    for start, end in spans:
+        months.update(months_between(calendar.month_start(start), calendar.month_start(end)))
+    if not spans:
+        months.update(active_months(plan))
+    target_sums = {
+        indicator_id: total
+        for indicator_id, total in Target.objects.filter(
+            agreement__parent=plan, year__isnull=True, indicator__in=[i.pk for i in indicators]
+        )
+        .values("indicator_id")
+        .annotate(total=Sum("value"))
+        .values_list("indicator_id", "total")
+        .order_by()
+        if total is not None
+    }
+    units = subs.values("org_unit_id")
+    taken_over = UnitSuccession.objects.filter(predecessor__in=units, successor__in=units).values(
+        "predecessor_id"
+    )
+    superseded = {
+        sub.pk: calendar.agreement_months(sub)[1]
+        for sub in subs.filter(org_unit__in=taken_over).select_related("parent")
+    }
+    return _PlanWhole(months=sorted(months), target_sums=target_sums, superseded=superseded)
+
+
 # --- Public selectors ----------------------------------------------------------------------
 
 
@@ -371,42 +428,54 @@ def province_progress(
     as_of = today or calendar.today()
     closed = last_closed_month(as_of, plan.period_rule)
     indicators = _indicators(plan=plan, task=task)
-    subs = _sub_agreements(plan=plan, scope=scope, district=district)
-    if district is None and not scope.sees_all:
-        # A district user's "province" is their own districts: their targets are the ones
-        # that apply, so the figures are those of the districts, summed.
-        level_agreements = subs
-    else:
-        level_agreements = [district] if district is not None else [plan]
-    targets = targets_by_agreement([plan, *subs], indicators)
-    baselines = baselines_by_agreement([plan, *subs], indicators)
     source = _source(raw, include_provisional)
     window_end = min(closed, period.last_month)
-    if not subs:
-        achieved = {}
-    elif source is ROLLUP and district is None and scope.sees_all:
-        # Every sub-agreement of the plan: the plan-level rollups are exactly their sum.
+    district_sums: dict[int, Decimal] = {}
+    if source is ROLLUP and district is None and scope.sees_all:
+        # The whole province: every figure, target and month set is read for the plan as a
+        # whole (a few rows per indicator), never unit by unit.
+        whole = _plan_whole(plan=plan, indicators=indicators)
+        level_agreements = [plan]
+        targets = targets_by_agreement([plan], indicators)
+        baselines = baselines_by_agreement([plan], indicators)
+        district_sums = whole.target_sums
+        active = whole.months
         achieved = _plan_achieved(
             plan=plan,
             indicators=indicators,
             period=period,
-            superseded=_superseded(subs),
+            superseded=whole.superseded,
             window_end=window_end,
         )
     else:
-        achieved = _achieved(
-            _values(
-                subs=subs,
-                months=period.months,
-                include_provisional=include_provisional,
+        subs = _sub_agreements(plan=plan, scope=scope, district=district)
+        if district is None and not scope.sees_all:
+            # A district user's "province" is their own districts: their targets are the
+            # ones that apply, so the figures are those of the districts, summed.
+            level_agreements = subs
+        else:
+            level_agreements = [district] if district is not None else [plan]
+        targets = targets_by_agreement([plan, *subs], indicators)
+        baselines = baselines_by_agreement([plan, *subs], indicators)
+        if district is None and scope.sees_all:
+            district_sums = _target_sums(subs, targets, indicators)
+        achieved = (
+            _achieved(
+                _values(
+                    subs=subs,
+                    months=period.months,
+                    include_provisional=include_provisional,
+                    source=source,
+                ),
+                by_district=False,
+                superseded=_superseded(subs),
+                window_end=window_end,
                 source=source,
-            ),
-            by_district=False,
-            superseded=_superseded(subs),
-            window_end=window_end,
-            source=source,
+            )
+            if subs
+            else {}
         )
-    active = active_months(district) if district is not None else union_months(subs or [plan])
+        active = active_months(district) if district is not None else union_months(subs or [plan])
     groups: dict[int, list[IndicatorProgress]] = {}
     tasks: dict[int, Task] = {}
     for indicator in indicators:
@@ -416,9 +485,7 @@ def province_progress(
             schedule = merged_schedule(indicator, level_agreements, targets, baselines)
         district_sum = None
         if district is None and scope.sees_all and not indicator.is_ratio:
-            parts = [targets[s.pk][indicator.pk].get(None) for s in subs if s.pk in targets]
-            parts = [p for p in parts if p is not None]
-            district_sum = sum(parts, Decimal(0)) if parts else None
+            district_sum = district_sums.get(indicator.pk)
         tasks[indicator.task_id] = indicator.task
         groups.setdefault(indicator.task_id, []).append(
             indicator_progress(
@@ -769,9 +836,17 @@ def indicator_trends(
     if indicators is None:
         indicators = _indicators(plan=plan, task=task)
     indicators = list(indicators)
-    subs = _sub_agreements(plan=plan, scope=scope, district=district)
+    source = _source(raw, include_provisional)
+    whole = None
+    if source is ROLLUP and district is None and scope.sees_all:
+        # The whole province from the plan-level rollups: no unit is loaded.
+        whole = _plan_whole(plan=plan, indicators=[])
+        subs: list[Agreement] = []
+        active = whole.months
+    else:
+        subs = _sub_agreements(plan=plan, scope=scope, district=district)
+        active = active_months(district) if district is not None else union_months(subs or [plan])
     level = district if district is not None else plan
-    active = active_months(district) if district is not None else union_months(subs or [plan])
     merged = district is None and not scope.sees_all
     targets = targets_by_agreement(subs if merged else [level], indicators)
     baselines = {} if merged else baselines_by_agreement([level], indicators)
@@ -788,9 +863,8 @@ def indicator_trends(
         first = min(first, active[0])
     series: dict[int, dict[dt.date, Decimal | None]] = defaultdict(dict)
     provisional: dict[int, set[dt.date]] = defaultdict(set)
-    source = _source(raw, include_provisional)
-    if subs and months and indicators and source is ROLLUP and district is None and scope.sees_all:
-        _plan_series(plan, indicators, first, months[-1], series, _superseded(subs))
+    if whole is not None and months and indicators:
+        _plan_series(plan, indicators, first, months[-1], series, whole.superseded)
     elif subs and months and indicators:
         values = _values(
             subs=subs,

@@ -212,11 +212,12 @@ def test_province_dashboard_and_inbox_queries_do_not_grow_with_units(
 ):
     _grow_units(world, units - 2)  # the fixture's two districts, and the rest communes
     client.force_login(world.staff)
-    # The whole province's figures and trends come from the plan-level rollups: a query
-    # for totals, one for stock spans, one for the units a successor took over.
+    # The whole province's figures and trends come from the plan-level rollups: queries for
+    # totals, stock spans, the units' month spans and target sums, and the units a successor
+    # took over; none returns a row per unit.
     for url, limit in (
-        (reverse("reports:province"), 33),
-        (reverse("reports:province") + "?group=former", 35),
+        (reverse("reports:province"), 34),
+        (reverse("reports:province") + "?group=former", 36),
         (reverse("activities:review_inbox"), 16),
     ):
         with django_assert_max_num_queries(limit):
