@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from activities.rollups import rollups_rebuild
 from cooperation.backup import backup_models, restore_tables
+from core.db import database_analyze
 
 
 class Command(BaseCommand):
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             # In the same transaction: the dashboards never see restored values without
             # their rollups.
             rollups_rebuild()
+        database_analyze()  # every table was just refilled
         for model in backup_models():
             count = model._default_manager.count()
             if count:
