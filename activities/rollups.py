@@ -79,17 +79,14 @@ TOTAL_KEY = ("plan", "indicator", "month")
 SPAN_KEY = ("plan", "indicator", "since", "until")
 
 
-def _apply(
-    model,
-    key_fields: tuple[str, ...],
-    fields: tuple[str, ...],
-    counts: tuple[str, ...],
-    deltas: dict,
-) -> None:
-    """Add ``deltas`` (key → amounts) to the rows of ``model``, creating missing rows and
-    deleting those whose ``counts`` fall back to zero. The rows are locked (``SELECT … FOR
-    UPDATE`` on PostgreSQL) so two approvals of different units never lose each other's
-    addition; the insert of a missing row ignores a concurrent one and adds to it."""
+def _apply(model, key_fields: tuple[str, ...], fields: tuple[str, ...], deltas: dict) -> None:
+    """Add ``deltas`` (key → amounts) to the rows of ``model``, creating missing rows. The
+    rows are locked (``SELECT … FOR UPDATE`` on PostgreSQL) so two approvals of different
+    units never lose each other's addition; the insert of a missing row ignores one a
+    concurrent transaction inserted and adds to it. A row that falls back to zero is kept:
+    deleting it could make a concurrent transaction, waiting on its lock, miss it and drop
+    its addition. Zero rows count as nothing everywhere (the readers sum them, the checker
+    ignores them)."""
     deltas = {key: amounts for key, amounts in deltas.items() if any(amounts)}
     if not deltas:
         return
@@ -102,20 +99,15 @@ def _apply(
         f"{_column(name)}__in": sorted({key[i] for key in deltas})
         for i, name in enumerate(key_fields)
     }
-    changed, emptied = [], []
+    changed = []
     for row in model.objects.select_for_update().filter(**lookup):
         amounts = deltas.get(tuple(getattr(row, _column(name)) for name in key_fields))
         if amounts is None:
             continue
         for name, amount in zip(fields, amounts, strict=True):
             setattr(row, name, getattr(row, name) + amount)
-        if all(getattr(row, name) == 0 for name in counts):
-            emptied.append(row.pk)
-        else:
-            changed.append(row)
+        changed.append(row)
     model.objects.bulk_update(changed, list(fields), batch_size=1000)
-    if emptied:
-        model.objects.filter(pk__in=emptied).delete()
 
 
 def _column(name: str) -> str:
@@ -226,8 +218,8 @@ def rollups_refresh(*, report_ids: Iterable[int]) -> None:
     )
     if to_delete:
         ApprovedFigure.objects.filter(pk__in=to_delete).delete()
-    _apply(PlanMonthTotal, TOTAL_KEY, TOTAL_FIELDS, ("value_count", "both_count"), totals)
-    _apply(PlanStockSpan, SPAN_KEY, SPAN_FIELDS, ("units",), spans)
+    _apply(PlanMonthTotal, TOTAL_KEY, TOTAL_FIELDS, totals)
+    _apply(PlanStockSpan, SPAN_KEY, SPAN_FIELDS, spans)
 
 
 # --- Rebuild and verify ---------------------------------------------------------------------
@@ -344,17 +336,20 @@ def rollups_differences(*, plan_ids: list[int] | None = None, limit: int = 50) -
             "denominator",
         )
     }
+    # Rows that fell back to zero are kept by the writes (see _apply): they count as absent.
     stored_totals = {
         (p, i, m): tuple(rest)
         for p, i, m, *rest in _plan_filter(PlanMonthTotal.objects.all(), plan_ids).values_list(
             "plan_id", "indicator_id", "month", *TOTAL_FIELDS
         )
+        if any(rest)
     }
     stored_spans = {
         (p, i, s, u): tuple(rest)
         for p, i, s, u, *rest in _plan_filter(PlanStockSpan.objects.all(), plan_ids).values_list(
             "plan_id", "indicator_id", "since", "until", *SPAN_FIELDS
         )
+        if any(rest)
     }
     lines = []
     for name, expected, stored in (
