@@ -17,6 +17,7 @@ from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from activities import rollups
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, MonthlyReport
 from agreements.models import Agreement, Indicator, Membership, OrgUnit, Target, UnitSuccession
 from agreements.services_plans import PlanDetails, plan_create_from
@@ -362,4 +363,6 @@ def demo_reports(
             )
     ActivityValue.objects.bulk_create(value_rows, batch_size=1000)
     AuditEvent.objects.bulk_create(events, batch_size=1000)
+    # The demo writes its approved months in bulk, past the services: rebuild their rollups.
+    rollups.rollups_rebuild(plan_ids=[plan.pk])
     return len(reports)

@@ -30,6 +30,7 @@ from activities.services import (
 )
 from agreements.models import Agreement
 from audit.models import AuditEvent
+from core.db import ANALYZE_AFTER_ROWS, database_analyze_on_commit
 from core.scope import UserScope
 from core.text import nfc
 
@@ -188,6 +189,8 @@ def _write(*, result: ImportPlan, batch: ImportBatch, user: AbstractBaseUser) ->
         )
     total_created = sum(1 for row in changes if row.status == "new")
     total_changed = len(changes) - total_created
+    if len(changes) >= ANALYZE_AFTER_ROWS:
+        database_analyze_on_commit()  # a bulk load: fresh planner statistics after it
 
     def reason(change: ReportChange) -> str:
         return _(

@@ -1,6 +1,8 @@
 """Monthly reports and their values. Their audit trail lives in the ``audit`` app (object type
 ``REPORT_OBJECT_TYPE``, object id the report's pk)."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -208,3 +210,99 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+# --- Rollups (activities/rollups.py keeps them; never written anywhere else) -------------------
+# Official (approved) figures in the shapes the dashboards read, kept exact in the same
+# transaction as every write that changes approved data, so a province page adds a few rows
+# per indicator instead of every unit's every month. ``manage.py rollups_rebuild --verify``
+# compares them with the raw values.
+
+# The "until" of a stock level that no later month has replaced yet.
+OPEN_UNTIL = dt.date(9999, 12, 1)
+
+
+class ApprovedFigure(models.Model):
+    """One approved value, with its sub-agreement, plan and month on the row: what the
+    per-unit dashboards group without joining reports or filtering on status."""
+
+    plan = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    sub_agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    value = models.BigIntegerField(null=True)
+    # Both parts, or neither: a ratio counts only rows that report both.
+    numerator = models.BigIntegerField(null=True)
+    denominator = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("approved figure (rollup)")
+        verbose_name_plural = _("approved figures (rollup)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sub_agreement", "indicator", "month"], name="rollup_figure_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True)
+                | Q(numerator__isnull=False, denominator__isnull=False),
+                name="rollup_figure_both_parts",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "indicator", "month"], name="rollup_figure_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_agreement_id}/{self.indicator_id} {self.month:%m/%Y}"
+
+
+class PlanMonthTotal(models.Model):
+    """A plan's approved flows and ratio parts for one indicator and month, over all its
+    sub-agreements: the province's figure for any period is the sum of at most its months."""
+
+    plan = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    value_sum = models.BigIntegerField(default=0)
+    value_count = models.IntegerField(default=0)  # values that are not empty
+    numerator_sum = models.BigIntegerField(default=0)
+    denominator_sum = models.BigIntegerField(default=0)
+    both_count = models.IntegerField(default=0)  # rows with both ratio parts
+
+    class Meta:
+        verbose_name = _("plan month total (rollup)")
+        verbose_name_plural = _("plan month totals (rollup)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "indicator", "month"], name="rollup_total_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.indicator_id} {self.month:%m/%Y}"
+
+
+class PlanStockSpan(models.Model):
+    """Stocks (levels reported to date): the sum of the levels the plan's units reported in
+    month ``since`` and did not report again before ``until`` (``OPEN_UNTIL``: not yet).
+    A unit's latest level in a window [a, b] is the span with a ≤ since ≤ b < until, so the
+    province's level is a sum over spans whose number depends on months, never on units."""
+
+    plan = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    since = models.DateField()
+    until = models.DateField()
+    level_sum = models.BigIntegerField(default=0)
+    units = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("plan stock span (rollup)")
+        verbose_name_plural = _("plan stock spans (rollup)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "indicator", "since", "until"], name="rollup_span_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.indicator_id} {self.since:%m/%Y}–{self.until:%m/%Y}"

@@ -14,7 +14,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from activities import events, locks
+from activities import events, locks, rollups
 from activities.checks import soft_warnings, soft_warnings_many
 from activities.models import REPORT_OBJECT_TYPE, ActivityValue, LateEntryGrant, MonthlyReport
 from agreements.models import Agreement, Indicator
@@ -435,6 +435,11 @@ def figures_write(
     MonthlyReport.objects.bulk_update(
         touched, ["version", "status", "updated_by", "updated_at", "narrative"], batch_size=1000
     )
+    # A write to an approved month (callers normally refuse one) takes it out of the official
+    # figures: keep the rollups exact in this transaction.
+    rollups.rollups_refresh(
+        report_ids=[e.report.pk for e in by_report.values() if e.status_before == Status.APPROVED]
+    )
     audit_record_bulk(
         [
             audit_build(
@@ -585,6 +590,9 @@ def _review(
         locked.return_reason = reason
         fields.append("return_reason")
     _save_report(locked, user, *fields)
+    if Status.APPROVED in (status_before, new_status):
+        # The official figures change with this step: their rollups in the same transaction.
+        rollups.rollups_refresh(report_ids=[locked.pk])
     _record(report=locked, user=user, action=action, status_before=status_before, reason=reason)
     events.event_publish(
         events.ReportEvent(

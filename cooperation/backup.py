@@ -3,16 +3,25 @@
 Every model of every installed app, except what the database rebuilds itself (content types
 and permissions: `migrate` recreates them; they are referenced by natural key) and what must
 not survive a restore (sessions: a restored database must not honour old logins; login
-throttling counters; queued background tasks, whose render jobs the restore replaces). New
+throttling counters; queued background tasks, whose render jobs the restore replaces; the
+rollups, rebuilt from the restored values). New
 apps and models are included automatically."""
 
 from django.apps import apps
 from django.db import models
 
 EXCLUDED_APPS = {"contenttypes", "sessions", "axes", "django_tasks_database"}
-EXCLUDED_MODELS = {"auth.permission"}
+# The rollups of the approved figures (activities/rollups.py) are derived data: a restore
+# rebuilds them from the restored values, so a backup never carries rollups that disagree
+# with its values (or predate them).
+ROLLUP_MODELS = {
+    "activities.approvedfigure",
+    "activities.planmonthtotal",
+    "activities.planstockspan",
+}
+EXCLUDED_MODELS = {"auth.permission", *ROLLUP_MODELS}
 # Emptied on restore although not backed up.
-CLEARED_ON_RESTORE = {"sessions.session", "django_tasks_database.dbtaskresult"}
+CLEARED_ON_RESTORE = {"sessions.session", "django_tasks_database.dbtaskresult", *ROLLUP_MODELS}
 
 
 def backup_models() -> list[type[models.Model]]:

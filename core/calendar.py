@@ -45,7 +45,9 @@ Deadline settings of a plan (sub-agreements follow their plan's):
 """
 
 import datetime as dt
+import functools
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -115,6 +117,19 @@ def today() -> dt.date:
 def local_date(moment: dt.datetime) -> dt.date:
     """The local calendar day of a stored (UTC) moment."""
     return timezone.localdate(moment)
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_ends(day: dt.date, zone_name: str) -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(zone_name)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+def on_or_before(moment: dt.datetime, day: dt.date) -> bool:
+    """``local_date(moment) <= day``, by comparing with the local midnight that ends
+    ``day`` (computed once per day and zone): a grid asks this for every submitted month,
+    and converting each moment to a local date was most of its cost (issue 15)."""
+    return moment < _day_ends(day, timezone.get_current_timezone_name())
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -261,7 +276,7 @@ def month_state(
         return OUTSIDE
     due = due or deadline(agreement, month)
     if status in DONE_STATUSES:
-        if submitted_at is None or local_date(submitted_at) <= due:
+        if submitted_at is None or on_or_before(submitted_at, due):
             return ON_TIME
         return LATE
     if status == "returned":

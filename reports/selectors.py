@@ -24,14 +24,21 @@ Rules every function follows (see reports/API.md):
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
-from activities.models import ActivityValue, MonthlyReport
-from agreements.models import Agreement, Indicator, Task, UnitSuccession
+from activities.models import (
+    ActivityValue,
+    ApprovedFigure,
+    MonthlyReport,
+    PlanMonthTotal,
+    PlanStockSpan,
+)
+from agreements.models import Agreement, Indicator, Target, Task, UnitSuccession
 from agreements.selectors import former_districts, sub_agreement_list
 from core import calendar
 from core.calendar import (
@@ -129,9 +136,38 @@ def _counted(include_provisional: bool) -> list[str]:
     return [Status.APPROVED, Status.SUBMITTED] if include_provisional else [Status.APPROVED]
 
 
+@dataclass(frozen=True)
+class _Source:
+    """Where figures are read: the raw values (joined to their reports, any counted status)
+    or the approved-figure rollup (activities/rollups.py), whose rows carry their
+    sub-agreement and month and are all approved."""
+
+    sub: str
+    month: str
+    status: str | None
+
+
+RAW = _Source(sub="report__sub_agreement_id", month="report__month", status="report__status")
+ROLLUP = _Source(sub="sub_agreement_id", month="month", status=None)
+
+
+def _source(raw: bool, include_provisional: bool) -> _Source:
+    """Official figures come from the rollups; submitted months (provisional) and the
+    checker (``raw=True``) from the raw values."""
+    return RAW if raw or include_provisional else ROLLUP
+
+
 def _values(
-    *, subs: list[Agreement], months: Sequence[dt.date], include_provisional: bool
-) -> QuerySet[ActivityValue]:
+    *,
+    subs: list[Agreement],
+    months: Sequence[dt.date],
+    include_provisional: bool,
+    source: _Source = RAW,
+) -> QuerySet:
+    if source is ROLLUP:
+        return ApprovedFigure.objects.filter(
+            sub_agreement__in=[s.pk for s in subs], month__gte=min(months), month__lte=max(months)
+        )
     return ActivityValue.objects.filter(
         report__sub_agreement__in=[s.pk for s in subs],
         report__month__gte=min(months),
@@ -156,17 +192,30 @@ def _superseded(subs: Sequence[Agreement]) -> dict[int, dt.date]:
     }
 
 
+def _provisional_count(source: _Source) -> dict:
+    if source.status is None:
+        return {}
+    return {"provisional": Count("id", filter=Q(**{source.status: Status.SUBMITTED}))}
+
+
+def _with_status(queryset: QuerySet, source: _Source, *fields: str) -> list[tuple]:
+    """Rows of ``fields`` plus the report's status (the rollup's rows are all approved)."""
+    if source.status is None:
+        return [(*row, Status.APPROVED) for row in queryset.values_list(*fields)]
+    return list(queryset.values_list(*fields, source.status))
+
+
 def _achieved(
-    values: QuerySet[ActivityValue],
+    values: QuerySet,
     *,
     by_district: bool,
     superseded: dict[int, dt.date] | None = None,
     window_end: dt.date | None = None,
+    source: _Source = RAW,
 ) -> dict[tuple[int, int | None], Achieved]:
     """Achieved per indicator (and per sub-agreement when ``by_district``): two GROUP BY
     queries, one for flows and ratios, one for stocks."""
-    keys = ["indicator_id", "report__sub_agreement_id"] if by_district else ["indicator_id"]
-    submitted = Q(report__status=Status.SUBMITTED)
+    keys = ["indicator_id", source.sub] if by_district else ["indicator_id"]
     both_parts = Q(numerator__isnull=False, denominator__isnull=False)
     result: dict[tuple[int, int | None], Achieved] = {}
     flows = (
@@ -176,22 +225,20 @@ def _achieved(
             total=Sum("value"),
             numerator_sum=Sum("numerator", filter=both_parts),
             denominator_sum=Sum("denominator", filter=both_parts),
-            provisional=Count("id", filter=submitted),
+            **_provisional_count(source),
         )
         .order_by()
     )
     for row in flows:
-        key = (row["indicator_id"], row.get("report__sub_agreement_id"))
+        key = (row["indicator_id"], row.get(source.sub))
+        provisional = row.get("provisional", 0) > 0
         if row["indicator__aggregation"] == Aggregation.RATIO:
             numerator, denominator = row["numerator_sum"], row["denominator_sum"]
             result[key] = Achieved(
-                ratio_percent(numerator, denominator),
-                numerator,
-                denominator,
-                row["provisional"] > 0,
+                ratio_percent(numerator, denominator), numerator, denominator, provisional
             )
         elif row["total"] is not None:
-            result[key] = Achieved(Decimal(row["total"]), provisional=row["provisional"] > 0)
+            result[key] = Achieved(Decimal(row["total"]), provisional=provisional)
     # Stocks: each unit's value in its latest counted month of the window, then summed. A
     # window function picks that month in the database and returns one row per unit and
     # stock indicator (never one per month); a correlated "latest month" subquery instead
@@ -201,13 +248,13 @@ def _achieved(
         .annotate(
             recency=Window(
                 RowNumber(),
-                partition_by=[F("indicator_id"), F("report__sub_agreement_id")],
-                order_by=F("report__month").desc(),
+                partition_by=[F("indicator_id"), F(source.sub)],
+                order_by=F(source.month).desc(),
             )
         )
         .filter(recency=1)
-        .values_list("indicator_id", "report__sub_agreement_id", "value", "report__status")
     )
+    latest = _with_status(latest, source, "indicator_id", source.sub, "value")
     stock_totals: dict[tuple[int, int | None], list] = {}
     superseded = superseded or {}
     for indicator_id, sub_id, value, status in latest:
@@ -222,6 +269,143 @@ def _achieved(
     return result
 
 
+def _plan_achieved(
+    *,
+    plan: Agreement,
+    indicators: list[Indicator],
+    period: Period,
+    superseded: dict[int, dt.date],
+    window_end: dt.date,
+) -> dict[tuple[int, None], Achieved]:
+    """The whole plan's approved figures per indicator from the plan-level rollups: flows and
+    ratio parts summed over the period's months (at most months × indicators rows), stocks
+    from the level spans that hold at the period's end (a number that depends on months,
+    not units). A unit whose successors took over before the window ended is taken out
+    again, as the raw path leaves it out. Three queries (two without such units)."""
+    first, last = period.first_month, period.last_month
+    kinds = {i.pk: i.aggregation for i in indicators}
+    result: dict[tuple[int, None], Achieved] = {}
+    for row in (
+        PlanMonthTotal.objects.filter(
+            plan=plan, indicator__in=list(kinds), month__gte=first, month__lte=last
+        )
+        .values("indicator_id")
+        .annotate(
+            total=Sum("value_sum"),
+            values=Sum("value_count"),
+            numerator=Sum("numerator_sum"),
+            denominator=Sum("denominator_sum"),
+            both=Sum("both_count"),
+        )
+        .order_by()
+    ):
+        kind = kinds[row["indicator_id"]]
+        key = (row["indicator_id"], None)
+        if kind == Aggregation.RATIO:
+            numerator = row["numerator"] if row["both"] else None
+            denominator = row["denominator"] if row["both"] else None
+            result[key] = Achieved(ratio_percent(numerator, denominator), numerator, denominator)
+        elif kind == Aggregation.SUM and row["values"]:
+            result[key] = Achieved(Decimal(row["total"]))
+    stocks = [pk for pk, kind in kinds.items() if kind == Aggregation.LATEST]
+    if not stocks:
+        return result
+    levels: dict[int, list[int]] = {}
+    for indicator_id, level, units in (
+        PlanStockSpan.objects.filter(
+            plan=plan, indicator__in=stocks, since__gte=first, since__lte=last, until__gt=last
+        )
+        .values("indicator_id")
+        .annotate(level=Sum("level_sum"), units=Sum("units"))
+        .values_list("indicator_id", "level", "units")
+        .order_by()
+    ):
+        levels[indicator_id] = [level, units]
+    gone = [sub_id for sub_id, ends in superseded.items() if window_end > ends]
+    if gone:
+        for indicator_id, _sub_id, value in (
+            ApprovedFigure.objects.filter(
+                sub_agreement__in=gone,
+                indicator__in=stocks,
+                month__gte=first,
+                month__lte=last,
+                value__isnull=False,
+            )
+            .annotate(
+                recency=Window(
+                    RowNumber(),
+                    partition_by=[F("indicator_id"), F("sub_agreement_id")],
+                    order_by=F("month").desc(),
+                )
+            )
+            .filter(recency=1)
+            .values_list("indicator_id", "sub_agreement_id", "value")
+        ):
+            levels[indicator_id][0] -= value
+            levels[indicator_id][1] -= 1
+    for indicator_id, (level, units) in levels.items():
+        if units:
+            result[(indicator_id, None)] = Achieved(Decimal(level))
+    return result
+
+
+def _target_sums(
+    subs: Sequence[Agreement], targets: dict, indicators: Sequence[Indicator]
+) -> dict[int, Decimal]:
+    """Indicator → the sum of the districts' whole-plan targets (none if no district has
+    one), to flag a provincial target that differs from it."""
+    sums: dict[int, Decimal] = {}
+    for indicator in indicators:
+        parts = [targets[s.pk][indicator.pk].get(None) for s in subs if s.pk in targets]
+        parts = [p for p in parts if p is not None]
+        if parts:
+            sums[indicator.pk] = sum(parts, Decimal(0))
+    return sums
+
+
+@dataclass(frozen=True)
+class _PlanWhole:
+    """What the whole-province figures need of the plan's units, read for the plan as a
+    whole: the report months of any of its units, the sum of their whole-plan targets,
+    and the units taken over by another of its units (with their last month)."""
+
+    months: list[dt.date]
+    target_sums: dict[int, Decimal]
+    superseded: dict[int, dt.date]
+
+
+def _plan_whole(*, plan: Agreement, indicators: Sequence[Indicator]) -> _PlanWhole:
+    """Four small queries whose rows do not grow with the number of units: distinct date
+    spans, one sum per indicator, and the few units a successor took over."""
+    subs = Agreement.objects.filter(parent=plan)
+    spans = set(subs.values_list("start_date", "end_date").distinct().order_by())
+    months: set[dt.date] = set()
+    for start, end in spans:
+        months.update(months_between(calendar.month_start(start), calendar.month_start(end)))
+    if not spans:
+        months.update(active_months(plan))
+    target_sums = {
+        indicator_id: total
+        for indicator_id, total in Target.objects.filter(
+            agreement__parent=plan, year__isnull=True, indicator__in=[i.pk for i in indicators]
+        )
+        .values("indicator_id")
+        .annotate(total=Sum("value"))
+        .values_list("indicator_id", "total")
+        .order_by()
+        if total is not None
+    }
+    units = subs.values("org_unit_id")
+    taken_over = UnitSuccession.objects.filter(predecessor__in=units, successor__in=units).values(
+        "predecessor_id"
+    )
+    superseded = {
+        sub.pk: calendar.agreement_months(sub)[1]
+        for sub in subs.filter(org_unit__in=taken_over).select_related("parent")
+    }
+    return _PlanWhole(months=sorted(months), target_sums=target_sums, superseded=superseded)
+
+
 # --- Public selectors ----------------------------------------------------------------------
 
 
@@ -234,33 +418,64 @@ def province_progress(
     task: Task | None = None,
     district: Agreement | None = None,
     today: dt.date | None = None,
+    raw: bool = False,
 ) -> ProgressReport:
     """Per indicator, grouped by task: baseline, targets, achieved, percent, expected at the
     last closed month and status, for the whole province or (``district``) one district.
-    Six queries."""
+    Six queries. Official figures come from the rollups (for the whole province from the
+    plan-level ones, whatever the number of units); ``raw=True`` computes them from the
+    raw values instead (the checker: tests and the benchmark compare both)."""
     as_of = today or calendar.today()
     closed = last_closed_month(as_of, plan.period_rule)
     indicators = _indicators(plan=plan, task=task)
-    subs = _sub_agreements(plan=plan, scope=scope, district=district)
-    if district is None and not scope.sees_all:
-        # A district user's "province" is their own districts: their targets are the ones
-        # that apply, so the figures are those of the districts, summed.
-        level_agreements = subs
-    else:
-        level_agreements = [district] if district is not None else [plan]
-    targets = targets_by_agreement([plan, *subs], indicators)
-    baselines = baselines_by_agreement([plan, *subs], indicators)
-    achieved = (
-        _achieved(
-            _values(subs=subs, months=period.months, include_provisional=include_provisional),
-            by_district=False,
-            superseded=_superseded(subs),
-            window_end=min(closed, period.last_month),
+    source = _source(raw, include_provisional)
+    window_end = min(closed, period.last_month)
+    district_sums: dict[int, Decimal] = {}
+    if source is ROLLUP and district is None and scope.sees_all:
+        # The whole province: every figure, target and month set is read for the plan as a
+        # whole (a few rows per indicator), never unit by unit.
+        whole = _plan_whole(plan=plan, indicators=indicators)
+        level_agreements = [plan]
+        targets = targets_by_agreement([plan], indicators)
+        baselines = baselines_by_agreement([plan], indicators)
+        district_sums = whole.target_sums
+        active = whole.months
+        achieved = _plan_achieved(
+            plan=plan,
+            indicators=indicators,
+            period=period,
+            superseded=whole.superseded,
+            window_end=window_end,
         )
-        if subs
-        else {}
-    )
-    active = active_months(district) if district is not None else union_months(subs or [plan])
+    else:
+        subs = _sub_agreements(plan=plan, scope=scope, district=district)
+        if district is None and not scope.sees_all:
+            # A district user's "province" is their own districts: their targets are the
+            # ones that apply, so the figures are those of the districts, summed.
+            level_agreements = subs
+        else:
+            level_agreements = [district] if district is not None else [plan]
+        targets = targets_by_agreement([plan, *subs], indicators)
+        baselines = baselines_by_agreement([plan, *subs], indicators)
+        if district is None and scope.sees_all:
+            district_sums = _target_sums(subs, targets, indicators)
+        achieved = (
+            _achieved(
+                _values(
+                    subs=subs,
+                    months=period.months,
+                    include_provisional=include_provisional,
+                    source=source,
+                ),
+                by_district=False,
+                superseded=_superseded(subs),
+                window_end=window_end,
+                source=source,
+            )
+            if subs
+            else {}
+        )
+        active = active_months(district) if district is not None else union_months(subs or [plan])
     groups: dict[int, list[IndicatorProgress]] = {}
     tasks: dict[int, Task] = {}
     for indicator in indicators:
@@ -270,9 +485,7 @@ def province_progress(
             schedule = merged_schedule(indicator, level_agreements, targets, baselines)
         district_sum = None
         if district is None and scope.sees_all and not indicator.is_ratio:
-            parts = [targets[s.pk][indicator.pk].get(None) for s in subs if s.pk in targets]
-            parts = [p for p in parts if p is not None]
-            district_sum = sum(parts, Decimal(0)) if parts else None
+            district_sum = district_sums.get(indicator.pk)
         tasks[indicator.task_id] = indicator.task
         groups.setdefault(indicator.task_id, []).append(
             indicator_progress(
@@ -312,16 +525,18 @@ def district_comparison(
     today: dt.date | None = None,
     grid: "CompletenessGrid | None" = None,
     grouping: str = BY_UNIT,
+    raw: bool = False,
 ) -> DistrictComparison:
     """Districts × key indicators: achieved, target, expected and status per district against
     the district's own targets, with completeness and timeliness. Key indicators are the
     ``indicator_codes`` given, else every indicator of ``task``, else the first of each task.
     ``sort``: ``name``, ``status``, ``completeness``, ``timeliness`` or an indicator code
     (by percent of expected); a leading ``-`` reverses. Pass the page's ``grid`` (same
-    period and scope) to reuse its completeness rates. ``grouping=BY_FORMER_DISTRICT`` gives
-    one line per former district (the district's months and those of the communes formed
-    from it): the 2023–2025 totals stay whole across the 2025 reform. Seven queries (six
-    with ``grid``; one more by former district)."""
+    period and scope) to reuse its completeness rates. Approved figures come from the
+    approved-figure rollup (``raw=True``: from the raw values).
+    ``grouping=BY_FORMER_DISTRICT`` gives one line per former district (the district's
+    months and those of the communes formed from it): the 2023–2025 totals stay whole
+    across the 2025 reform. Seven queries (six with ``grid``; one more by former district)."""
     as_of = today or calendar.today()
     closed = last_closed_month(as_of, plan.period_rule)
     indicators = _indicators(plan=plan, task=task, codes=indicator_codes)
@@ -333,10 +548,17 @@ def district_comparison(
     subs = _sub_agreements(plan=plan, scope=scope, district=None)
     targets = targets_by_agreement(subs, indicators)
     baselines = baselines_by_agreement(subs, indicators)
+    source = _source(raw, include_provisional)
     achieved = (
         _achieved(
-            _values(subs=subs, months=period.months, include_provisional=include_provisional),
+            _values(
+                subs=subs,
+                months=period.months,
+                include_provisional=include_provisional,
+                source=source,
+            ),
             by_district=True,
+            source=source,
         )
         if subs
         else {}
@@ -413,9 +635,7 @@ def _combined(indicator: Indicator, parts: list[Achieved | None]) -> Achieved | 
     if indicator.is_ratio:
         numerator = sum(part.numerator or 0 for part in parts)
         denominator = sum(part.denominator or 0 for part in parts)
-        return Achieved(
-            ratio_percent(numerator, denominator), numerator, denominator, provisional
-        )
+        return Achieved(ratio_percent(numerator, denominator), numerator, denominator, provisional)
     values = [part.value for part in parts if part.value is not None]
     return Achieved(sum(values, Decimal(0)) if values else None, provisional=provisional)
 
@@ -449,9 +669,7 @@ def _former_district_rows(
         cells = []
         for indicator in indicators:
             parts = (
-                holding or group_subs
-                if indicator.aggregation == Aggregation.LATEST
-                else group_subs
+                holding or group_subs if indicator.aggregation == Aggregation.LATEST else group_subs
             )
             if len(parts) == 1:
                 schedule = schedule_for(
@@ -608,16 +826,27 @@ def indicator_trends(
     district: Agreement | None = None,
     include_provisional: bool = False,
     today: dt.date | None = None,
+    raw: bool = False,
 ) -> tuple[Trend, ...]:
     """``indicator_trend`` for several indicators at once (``indicators``, else those of
-    ``task``, else all), in the plan's order. At most six queries whatever their number."""
+    ``task``, else all), in the plan's order. At most six queries whatever their number.
+    Approved figures come from the rollups (the whole province's from the plan-level ones);
+    ``raw=True`` from the raw values."""
     as_of = today or calendar.today()
     if indicators is None:
         indicators = _indicators(plan=plan, task=task)
     indicators = list(indicators)
-    subs = _sub_agreements(plan=plan, scope=scope, district=district)
+    source = _source(raw, include_provisional)
+    whole = None
+    if source is ROLLUP and district is None and scope.sees_all:
+        # The whole province from the plan-level rollups: no unit is loaded.
+        whole = _plan_whole(plan=plan, indicators=[])
+        subs: list[Agreement] = []
+        active = whole.months
+    else:
+        subs = _sub_agreements(plan=plan, scope=scope, district=district)
+        active = active_months(district) if district is not None else union_months(subs or [plan])
     level = district if district is not None else plan
-    active = active_months(district) if district is not None else union_months(subs or [plan])
     merged = district is None and not scope.sees_all
     targets = targets_by_agreement(subs if merged else [level], indicators)
     baselines = {} if merged else baselines_by_agreement([level], indicators)
@@ -634,19 +863,20 @@ def indicator_trends(
         first = min(first, active[0])
     series: dict[int, dict[dt.date, Decimal | None]] = defaultdict(dict)
     provisional: dict[int, set[dt.date]] = defaultdict(set)
-    if subs and months and indicators:
-        values = ActivityValue.objects.filter(
-            indicator__in=[i.pk for i in indicators],
-            report__sub_agreement__in=[s.pk for s in subs],
-            report__month__gte=first,
-            report__month__lte=months[-1],
-            report__status__in=_counted(include_provisional),
-        )
+    if whole is not None and months and indicators:
+        _plan_series(plan, indicators, first, months[-1], series, whole.superseded)
+    elif subs and months and indicators:
+        values = _values(
+            subs=subs,
+            months=[first, months[-1]],
+            include_provisional=include_provisional,
+            source=source,
+        ).filter(indicator__in=[i.pk for i in indicators])
         kinds = {i.aggregation for i in indicators}
         if kinds - {Aggregation.LATEST}:
-            _flow_series(values, series, provisional)
+            _flow_series(values, series, provisional, source)
         if Aggregation.LATEST in kinds:
-            _stock_series(values, first, months[-1], series, provisional, _superseded(subs))
+            _stock_series(values, first, months[-1], series, provisional, _superseded(subs), source)
     result = []
     for indicator in indicators:
         if merged:
@@ -681,24 +911,25 @@ def indicator_trends(
 
 
 def _flow_series(
-    values: QuerySet[ActivityValue],
+    values: QuerySet,
     series: dict[int, dict[dt.date, Decimal | None]],
     provisional: dict[int, set[dt.date]],
+    source: _Source = RAW,
 ) -> None:
     """Flows and ratios by indicator and month: one GROUP BY query."""
     both = Q(numerator__isnull=False, denominator__isnull=False)
     for row in (
         values.filter(indicator__aggregation__in=[Aggregation.SUM, Aggregation.RATIO])
-        .values("indicator_id", "indicator__aggregation", "report__month")
+        .values("indicator_id", "indicator__aggregation", source.month)
         .annotate(
             total=Sum("value"),
             numerator_sum=Sum("numerator", filter=both),
             denominator_sum=Sum("denominator", filter=both),
-            provisional=Count("id", filter=Q(report__status=Status.SUBMITTED)),
+            **_provisional_count(source),
         )
         .order_by()
     ):
-        indicator_id, month = row["indicator_id"], row["report__month"]
+        indicator_id, month = row["indicator_id"], row[source.month]
         if row["indicator__aggregation"] == Aggregation.RATIO:
             series[indicator_id][month] = ratio_percent(
                 row["numerator_sum"], row["denominator_sum"]
@@ -706,28 +937,33 @@ def _flow_series(
         else:
             total = row["total"]
             series[indicator_id][month] = Decimal(total) if total is not None else None
-        if row["provisional"]:
+        if row.get("provisional"):
             provisional[indicator_id].add(month)
 
 
 def _stock_series(
-    values: QuerySet[ActivityValue],
+    values: QuerySet,
     first: dt.date,
     last: dt.date,
     series: dict[int, dict[dt.date, Decimal | None]],
     provisional: dict[int, set[dt.date]],
     superseded: dict[int, dt.date],
+    source: _Source = RAW,
 ) -> None:
     """A stock's level each month: every unit's latest value so far, summed — a unit taken
     over by a successor only up to its last month. One query of stock indicators × units ×
-    months rows (no portable aggregate carries a level forward)."""
+    months rows (no portable aggregate carries a level forward); the whole province's comes
+    from the plan-level spans instead (``_plan_series``)."""
     by_unit: dict[int, dict[int, dict[dt.date, tuple[int, bool]]]] = defaultdict(
         lambda: defaultdict(dict)
     )
-    for indicator_id, sub_id, month, value, status in values.filter(
-        indicator__aggregation=Aggregation.LATEST, value__isnull=False
-    ).values_list(
-        "indicator_id", "report__sub_agreement_id", "report__month", "value", "report__status"
+    for indicator_id, sub_id, month, value, status in _with_status(
+        values.filter(indicator__aggregation=Aggregation.LATEST, value__isnull=False),
+        source,
+        "indicator_id",
+        source.sub,
+        source.month,
+        "value",
     ):
         by_unit[indicator_id][sub_id][month] = (value, status == Status.SUBMITTED)
     for indicator_id, units in by_unit.items():
@@ -742,6 +978,93 @@ def _stock_series(
                 series[indicator_id][month] = Decimal(sum(v for v, _p in current.values()))
                 if any(p for _v, p in current.values()):
                     provisional[indicator_id].add(month)
+
+
+def _plan_series(
+    plan: Agreement,
+    indicators: Sequence[Indicator],
+    first: dt.date,
+    last: dt.date,
+    series: dict[int, dict[dt.date, Decimal | None]],
+    superseded: dict[int, dt.date],
+) -> None:
+    """The whole plan's approved series from the plan-level rollups: flows and ratios per
+    month (indicators × months rows), a stock's level each month from the spans reported
+    since ``first`` that still hold (months² rows at most, never units). As in
+    ``_stock_series``, a unit taken over by a successor stops counting after its last month
+    unless it reported that very month. Three queries (two without such units)."""
+    kinds = {i.pk: i.aggregation for i in indicators}
+    flows = [pk for pk, kind in kinds.items() if kind != Aggregation.LATEST]
+    stocks = [pk for pk, kind in kinds.items() if kind == Aggregation.LATEST]
+    if flows:
+        for (
+            indicator_id,
+            month,
+            total,
+            count,
+            numerator,
+            denominator,
+            both,
+        ) in PlanMonthTotal.objects.filter(
+            plan=plan, indicator__in=flows, month__gte=first, month__lte=last
+        ).values_list(
+            "indicator_id",
+            "month",
+            "value_sum",
+            "value_count",
+            "numerator_sum",
+            "denominator_sum",
+            "both_count",
+        ):
+            if kinds[indicator_id] == Aggregation.RATIO:
+                series[indicator_id][month] = (
+                    ratio_percent(numerator, denominator) if both else None
+                )
+            elif count:
+                series[indicator_id][month] = Decimal(total)
+    if not stocks:
+        return
+    spans: dict[int, list[tuple[dt.date, dt.date, int, int]]] = defaultdict(list)
+    for indicator_id, since, until, level, units in PlanStockSpan.objects.filter(
+        plan=plan, indicator__in=stocks, since__gte=first, since__lte=last
+    ).values_list("indicator_id", "since", "until", "level_sum", "units"):
+        spans[indicator_id].append((since, until, level, units))
+    reported: dict[tuple[int, int], list[tuple[dt.date, int]]] = defaultdict(list)
+    if superseded:
+        for indicator_id, sub_id, month, value in (
+            ApprovedFigure.objects.filter(
+                sub_agreement__in=list(superseded),
+                indicator__in=stocks,
+                month__gte=first,
+                month__lte=last,
+                value__isnull=False,
+            )
+            .order_by("month")
+            .values_list("indicator_id", "sub_agreement_id", "month", "value")
+        ):
+            reported[(indicator_id, sub_id)].append((month, value))
+    months = months_between(first, last)
+    for indicator_id in stocks:
+        level = dict.fromkeys(months, 0)
+        units = dict.fromkeys(months, 0)
+        for since, until, amount, count in spans.get(indicator_id, ()):
+            for month in months:
+                if since <= month < until:
+                    level[month] += amount
+                    units[month] += count
+        for (stock_id, sub_id), history in reported.items():
+            if stock_id != indicator_id:
+                continue
+            for month in months:
+                if month <= superseded[sub_id]:
+                    continue
+                held = [(m, v) for m, v in history if m <= month]
+                if held and held[-1][0] != month:
+                    level[month] -= held[-1][1]
+                    units[month] -= 1
+        for month in months:
+            if units[month]:
+                series[indicator_id][month] = Decimal(level[month])
 
 
 def district_due(*, sub_agreement: Agreement, today: dt.date | None = None) -> DistrictDue:

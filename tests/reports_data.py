@@ -5,6 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from activities.models import ActivityValue, MonthlyReport
+from activities.rollups import rollups_refresh
 from agreements.models import Agreement, Target
 
 APPROVED, SUBMITTED, RETURNED, DRAFT = "approved", "submitted", "returned", "draft"
@@ -44,6 +45,8 @@ def month_report(
         else:
             rows.append(ActivityValue(report=report, indicator=indicator, value=value))
     ActivityValue.objects.bulk_create(rows)
+    # Written past the services: bring the rollups in line as every write path does.
+    rollups_refresh(report_ids=[report.pk])
     return report
 
 

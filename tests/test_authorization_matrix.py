@@ -103,6 +103,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "reports:province":           {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
     "reports:district":           {"GET": DISTRICT_READ, "POST": NOT_ALLOWED},
     "reports:indicator":          {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "reports:units":              {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
+    "reports:grid":               {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
     # PDF documents: a render job is private to whoever asked for it.
     "pdf:index":                  {"GET": LOGGED_IN,    "POST": NOT_ALLOWED},
     "pdf:draft":                  {"GET": LOGGED_IN,    "POST": LOGGED_IN},

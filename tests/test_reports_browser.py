@@ -84,6 +84,8 @@ def test_dashboards_pass_axe_accessibility_rules(world, live_server, page):
         "/progress/?period=2024-Q1&task=1&provisional=1&sort=-status",
         f"/progress/district/{w.sub_a.pk}/?period=2024",
         "/progress/indicator/VNEID/",
+        "/progress/units/?sort=-status",
+        "/progress/grid/?period=2024",
     ):
         assert_accessible(page, live_server.url + url)
     page.context.clear_cookies()

@@ -11,9 +11,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -106,7 +109,7 @@ def test_weak_new_password_is_refused_on_the_change_form(world, client):
 
 def test_session_ends_after_inactivity_and_activity_renews_it(world, client, settings):
     assert settings.SESSION_COOKIE_AGE <= 8 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_REFRESH_SECONDS < settings.SESSION_COOKIE_AGE / 4
     assert _login(client, "doan.a").status_code == 302
     key = client.session.session_key
     # Activity pushes the expiry forward…
@@ -119,6 +122,24 @@ def test_session_ends_after_inactivity_and_activity_renews_it(world, client, set
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_read_within_the_refresh_window_does_not_write_the_session(world, client, settings):
+    assert not settings.SESSION_SAVE_EVERY_REQUEST
+    assert _login(client, "doan.a").status_code == 302
+    key = client.session.session_key
+    assert client.get(reverse("home")).status_code == 200  # refreshes: first since login
+    marker = timezone.now() + dt.timedelta(minutes=30)
+    Session.objects.filter(pk=key).update(expire_date=marker)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date == marker  # not saved again
+    assert not [q for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+    # After the window, activity renews the session again.
+    later = timezone.now() + dt.timedelta(seconds=settings.SESSION_REFRESH_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date > marker
 
 
 # --- Production settings --------------------------------------------------------------------

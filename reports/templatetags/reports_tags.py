@@ -1,5 +1,7 @@
 """Template helpers for the dashboards."""
 
+import functools
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -7,6 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from reports.charts import fmt
+from reports.results import CELL_LABELS
 
 register = template.Library()
 
@@ -32,6 +35,13 @@ def index(sequence, position):
     return sequence[position]
 
 
+@functools.lru_cache(maxsize=8)
+def _cell_labels(language: str) -> dict[str, str]:
+    """The month states' labels, translated once per language (they are lazy strings: a
+    grid rendering ``str()`` on each cell translated every one of them again)."""
+    return {state: str(label) for state, label in CELL_LABELS.items()}
+
+
 @register.simple_tag
 def grid_cells(row) -> SafeString:
     """The month cells of one completeness-grid row: a mark for sighted users, the month and
@@ -39,6 +49,7 @@ def grid_cells(row) -> SafeString:
     report_url = reverse("activities:report_detail", args=[_PK])
     entry_url = reverse("activities:month_entry", args=[_PK, _MONTH])
     sub_id = str(row.sub_agreement.pk)
+    labels = _cell_labels(get_language())
     cells = []
     for cell in row.cells:
         if cell.report_id:
@@ -47,7 +58,7 @@ def grid_cells(row) -> SafeString:
             href = entry_url.replace(str(_PK), sub_id).replace(_MONTH, f"{cell.month:%Y-%m}")
         else:
             href = ""
-        cells.append((cell.state, href, f"{cell.month:%m/%Y}", cell.label))
+        cells.append((cell.state, href, f"{cell.month:%m/%Y}", labels[cell.state]))
     return format_html_join(
         "",
         '<td class="cell cell-{}">{}</td>',

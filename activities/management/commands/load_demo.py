@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from activities.demo import SAMPLE_PLAN, demo_next_plan, demo_reports, demo_targets, demo_users
 from agreements.models import Agreement
 from core import calendar
+from core.db import database_analyze
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 stock_since=calendar.agreement_months(plan)[0],
             )
+        database_analyze()  # statistics for the tables the demo just filled in bulk
         self.stdout.write(
             self.style.SUCCESS(f"Sample data: {count} monthly reports (marked as sample data).")
         )

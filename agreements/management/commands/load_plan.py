@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from agreements.services import plan_load
+from core.db import database_analyze
 
 
 class Command(BaseCommand):
@@ -8,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = plan_load()
+        database_analyze()  # the plan's units and agreements were just loaded in bulk
         written = sum(counts.values())
         if written:
             details = ", ".join(f"{name}: {n}" for name, n in counts.items() if n)

@@ -5,7 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from activities.rollups import rollups_rebuild
 from cooperation.backup import backup_models, restore_tables
+from core.db import database_analyze
 
 
 class Command(BaseCommand):
@@ -46,6 +48,10 @@ class Command(BaseCommand):
                 if connection.vendor == "postgresql":
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             call_command("loaddata", path, verbosity=0)
+            # In the same transaction: the dashboards never see restored values without
+            # their rollups.
+            rollups_rebuild()
+        database_analyze()  # every table was just refilled
         for model in backup_models():
             count = model._default_manager.count()
             if count:
