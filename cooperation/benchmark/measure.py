@@ -2,6 +2,7 @@
 
 import gc
 import json
+import resource
 import statistics
 import time
 import tracemalloc
@@ -181,6 +182,8 @@ def as_json(*, scale: dict, database: str, results: list[Result], build_seconds:
             "build_seconds": round(build_seconds, 1),
             "results": [r.as_dict() for r in results],
             "all_equal": all(r.equal for r in results),
+            # The whole process (build included), as the kernel counts it.
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         },
         ensure_ascii=False,
         indent=2,
