@@ -156,6 +156,12 @@ def _difference(mine, theirs) -> str:
     return f"ours {mine!r} floor {theirs!r}"
 
 
+def _verdict(r: Result) -> str:
+    if not r.equal:
+        return "DIFFER: " + r.detail
+    return f"equal ({r.detail})" if r.detail else "equal"
+
+
 def table(results: list[Result]) -> str:
     header = (
         f"{'part':<22}{'ours ms':>10}{'floor ms':>10}{'×floor':>8}{'queries':>9}"
@@ -166,8 +172,7 @@ def table(results: list[Result]) -> str:
         size = f"{r.response_bytes / 1000:,.0f}" if r.response_bytes is not None else "–"
         lines.append(
             f"{r.part:<22}{r.ours_ms:>10.1f}{r.floor_ms:>10.1f}{r.ratio:>8.2f}{r.queries:>9}"
-            f"{r.floor_queries:>8}{size:>9}{r.peak_mib:>10.1f}  "
-            + ("equal" if r.equal else "DIFFER: " + r.detail)
+            f"{r.floor_queries:>8}{size:>9}{r.peak_mib:>10.1f}  " + _verdict(r)
         )
     lines.append("")
     lines.extend(f"{r.part}: {r.what}  |  floor: {r.floor_what}" for r in results)
