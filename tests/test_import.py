@@ -524,16 +524,3 @@ def test_preview_and_confirm_cost_a_fixed_number_of_queries(
         client.post(reverse("activities:import_confirm", args=[batch.token]))
     assert ActivityValue.objects.count() == months * 8
     assert AuditEvent.objects.filter(action="import").count() == months * 2
-
-
-def test_benchmark_command_reports_ratios_and_leaves_no_trace(db):
-    from django.core.management import call_command
-
-    from agreements.models import Agreement
-
-    out = io.StringIO()
-    call_command("benchmark", "import", "--rows", "30", "--formats", "csv", "xlsx", stdout=out)
-    lines = out.getvalue().splitlines()
-    assert any(line.split()[:2] == ["30", "csv"] and line.endswith("×") for line in lines)
-    assert any(line.split()[:2] == ["30", "xlsx"] for line in lines)
-    assert not Agreement.objects.exists() and not ActivityValue.objects.exists()
