@@ -20,11 +20,15 @@ ALLOWED = {
     "notifications": {"core", "audit", "agreements", "activities"},
     "housing": {"core", "audit", "agreements", "activities"},
     "records": {"core", "audit", "agreements", "activities"},
-    "reports": {
-        "core", "audit", "agreements", "activities", "notifications", "housing", "records"
-    },
+    "reports": {"core", "audit", "agreements", "activities", "notifications", "housing", "records"},
     "api": {
-        "core", "audit", "agreements", "activities", "notifications", "housing", "records",
+        "core",
+        "audit",
+        "agreements",
+        "activities",
+        "notifications",
+        "housing",
+        "records",
         "reports",
     },
 }

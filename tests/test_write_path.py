@@ -183,9 +183,11 @@ def test_first_save_from_the_form_and_the_import_give_the_same_version_and_audit
     assert (march.version, april.version) == (1, 1)
     events = {int(e.object_id): e for e in AuditEvent.objects.all()}
     assert events[march.pk].status_before == events[april.pk].status_before == ""
-    assert events[march.pk].after == events[april.pk].after == {
-        "TUAN_TRA": {"value": 4, "numerator": None, "denominator": None, "comment": ""}
-    }
+    assert (
+        events[march.pk].after
+        == events[april.pk].after
+        == {"TUAN_TRA": {"value": 4, "numerator": None, "denominator": None, "comment": ""}}
+    )
 
 
 def test_a_stale_new_month_form_does_not_overwrite_a_colleagues_first_save(client, world):
