@@ -101,8 +101,12 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "cooperation.wsgi.application"
 
+# An empty DATABASE_URL (`DATABASE_URL= scripts/test`) means the embedded default, not a
+# settings error.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
