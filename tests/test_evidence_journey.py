@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from activities.models import ActivityValue, MonthlyReport
 from housing.models import House, HousePhoto
 from tests import factories as f
+from tests.conftest import open_menu
 from tests.housing_helpers import HEAD_NAME, ID_NUMBER
 from tests.records_helpers import seed_record_types
 from tests.test_journey_monthly_loop import as_user
@@ -118,6 +119,7 @@ def test_officer_runs_the_month_from_a_talk_and_a_house_and_leadership_sees_no_n
 
     # Leadership: the house on the province view, the household nowhere on the page.
     leader_ctx, leader = as_user(browser, live_server, world.leader.username)
+    open_menu(leader)
     leader.get_by_role("navigation").get_by_role("link", name="Nhà ở").click()
     expect(leader.get_by_role("heading", level=1)).to_have_text(
         "Nhà cho hộ nghèo, hộ khó khăn về nhà ở"

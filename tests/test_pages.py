@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import ImportBatch, MonthlyReport
+from activities.rollups import rollups_refresh
 from agreements.models import AgreementParty
 from agreements.selectors import user_scope
 from tests import factories as f
@@ -68,6 +69,8 @@ def save_month(world, month, *, patrol=9, user=None, sub=None, ratio=(4, 10), st
     )
     if status:
         MonthlyReport.objects.filter(pk=report.pk).update(status=status)
+        # Written past the services: bring the rollups in line as every write path does.
+        rollups_refresh(report_ids=[report.pk])
         report.refresh_from_db()
     return report
 

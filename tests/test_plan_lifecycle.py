@@ -549,7 +549,9 @@ def test_home_and_dashboard_queries_do_not_grow_with_the_number_of_plans(
         )
     f.MonthlyReportFactory(sub_agreement=world.sub_a, month=world.month, status="submitted")
     client.force_login(world.staff)
-    with django_assert_max_num_queries(19):
+    # The home page: 19 as in tests/test_query_counts.py, and its whole-province figures read
+    # from the plan-level rollups (one query more than loading every unit; rows do not grow).
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("home")).status_code == 200
     with django_assert_max_num_queries(32):
         assert client.get(reverse("reports:province")).status_code == 200
