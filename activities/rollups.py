@@ -30,6 +30,7 @@ from activities.models import (
     PlanMonthTotal,
     PlanStockSpan,
 )
+from agreements.models import Indicator
 
 Status = MonthlyReport.Status
 
@@ -225,13 +226,18 @@ def rollups_refresh(*, report_ids: Iterable[int]) -> None:
 # --- Rebuild and verify ---------------------------------------------------------------------
 
 
-def _raw_figures(plan_ids: list[int] | None) -> dict[tuple[int, int, int, dt.date], Figure]:
-    """(plan, sub-agreement, indicator, month) → figure, from the raw approved values."""
+def _raw_figures(
+    plan_ids: list[int] | None, indicator_id: int | None = None
+) -> dict[tuple[int, int, int, dt.date], Figure]:
+    """(plan, sub-agreement, indicator, month) → figure, from the raw approved values (of one
+    indicator when given)."""
     values = ActivityValue.objects.filter(
         report__status=Status.APPROVED, report__sub_agreement__parent__isnull=False
     )
     if plan_ids is not None:
         values = values.filter(report__sub_agreement__parent__in=plan_ids)
+    if indicator_id is not None:
+        values = values.filter(indicator_id=indicator_id)
     result = {}
     for plan_id, sub_id, indicator_id, month, value, numerator, denominator in values.values_list(
         "report__sub_agreement__parent_id",
@@ -272,10 +278,22 @@ def _plan_filter(queryset, plan_ids: list[int] | None):
 def rollups_rebuild(*, plan_ids: list[int] | None = None) -> int:
     """Recompute the rollups (of these plans, else all) from the raw approved values.
     Returns the number of approved figures. For restores, bulk loads and the command."""
-    figures = _raw_figures(plan_ids)
-    totals, spans = _expected(figures)
     for model in (ApprovedFigure, PlanMonthTotal, PlanStockSpan):
         _plan_filter(model.objects.all(), plan_ids).delete()
+    # One indicator at a time: every rollup row belongs to one indicator, so the figures held
+    # in memory are one indicator's (1,5 M figures at 3.300 units took 1,3 GB all at once).
+    indicators = Indicator.objects.all()
+    if plan_ids is not None:
+        indicators = indicators.filter(plan__in=plan_ids)
+    count = 0
+    for indicator_id in indicators.order_by("pk").values_list("pk", flat=True):
+        count += _rebuild_indicator(plan_ids, indicator_id)
+    return count
+
+
+def _rebuild_indicator(plan_ids: list[int] | None, indicator_id: int) -> int:
+    figures = _raw_figures(plan_ids, indicator_id)
+    totals, spans = _expected(figures)
     ApprovedFigure.objects.bulk_create(
         (
             ApprovedFigure(
