@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import ActivityValue, MonthlyReport
+from activities.rollups import rollups_refresh
 from agreements.models import Agreement, Indicator
 from agreements.selectors import user_scope
 from audit.models import AuditEvent
@@ -409,6 +410,9 @@ def part_entry(world: World, *, runs: int) -> list[Result]:
         figures=lambda n: stored(report.pk, n),
         floor_figures=lambda n: stored(other.pk, n),
     )
+    # The floor's bare UPDATEs bypass the rollups by design; bring the month's back in line
+    # so a database kept for --reuse still answers with the floor's figures.
+    rollups_refresh(report_ids=[other.pk])
     return [render, saved]
 
 
@@ -473,7 +477,7 @@ def part_approval(world: World, *, runs: int) -> list[Result]:
             AuditEvent.objects.filter(object_id=str(pk), action="approve").exists(),
         )
 
-    return [
+    result = [
         compare(
             part="approval",
             what="activities.services.report_approve (lock, check, update, audit, events)",
@@ -485,6 +489,10 @@ def part_approval(world: World, *, runs: int) -> list[Result]:
             setup=(submitted(ours_report), submitted(floor_report)),
         )
     ]
+    # The set-up and the floor change statuses with bare UPDATEs, past the rollups: bring
+    # both months back in line for a later --reuse.
+    rollups_refresh(report_ids=[ours_report.pk, floor_report.pk])
+    return result
 
 
 # --- import -------------------------------------------------------------------------------
