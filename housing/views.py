@@ -88,6 +88,21 @@ def _download(content: bytes, *, name: str, content_type: str) -> HttpResponse:
 # --- One unit's register --------------------------------------------------------------------
 
 
+def _house_form_page(request, sub_agreement, form, household_form, *, house) -> HttpResponse:
+    """The add and edit pages share one template; a POST that reaches it had errors (400)."""
+    return render(
+        request,
+        "housing/form.html",
+        {
+            "sub_agreement": sub_agreement,
+            "form": form,
+            "household_form": household_form,
+            "house": house,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 @login_required
 @require_safe
 def house_list(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
@@ -146,17 +161,7 @@ def house_create(request: HttpRequest, sub_agreement_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("The house was added to the register."))
                 return redirect("housing:detail", house_id=house.pk)
-    return render(
-        request,
-        "housing/form.html",
-        {
-            "sub_agreement": sub_agreement,
-            "form": form,
-            "household_form": household_form,
-            "house": None,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _house_form_page(request, sub_agreement, form, household_form, house=None)
 
 
 @login_required
@@ -240,17 +245,7 @@ def house_edit(request: HttpRequest, house_id: int) -> HttpResponse:
             )
             if household is None or household.anonymised_at is None:
                 household_form = HouseholdForm(initial=HouseholdForm.initial_from(household))
-    return render(
-        request,
-        "housing/form.html",
-        {
-            "sub_agreement": sub_agreement,
-            "form": form,
-            "household_form": household_form,
-            "house": house,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _house_form_page(request, sub_agreement, form, household_form, house=house)
 
 
 @login_required
